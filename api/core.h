@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core.h - internal interfaces shared by api/, emu/ and real/ backends.
+ *
+ * A table of contents of the cross-file (kmemu__) functions, by file.  The
+ * choke points live here: every heap block, every acquiring host syscall and
+ * (through the backends) every frame and handle goes through
+ * kmemu__fault_should_fail(), so a test can fail any acquisition.
+ */
+#ifndef KMEMU_API_CORE_H
+#define KMEMU_API_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <kmemu/kmemu.h>
+#include <kmemu/backend.h>
+
+/* Can't-happen conditions: checked normally, constant under coverage builds
+ * so defensive branches do not count against branch coverage. */
+#ifdef KMEMU_COVERAGE
+#define ALWAYS(x) (1)
+#define NEVER(x) (0)
+#else
+#define ALWAYS(x) (!!(x))
+#define NEVER(x) (!!(x))
+#endif
+
+#define KMEMU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- fault.c: fault simulator and heap choke point ---------------------- */
+
+/* 1 if this acquisition of @resource (KMEMU_FAULT_*) must fail; counts it. */
+int kmemu__fault_should_fail(unsigned resource);
+/* Counted, failable heap.  kmemu__free(NULL) is a no-op. */
+void *kmemu__malloc(size_t size);
+void *kmemu__calloc(size_t n, size_t size);
+void *kmemu__realloc(void *p, size_t size);
+void kmemu__free(void *p);
+char *kmemu__strdup(const char *s);
+/* Live heap blocks and bytes. */
+void kmemu__heap_stats(uint64_t *blocks, uint64_t *bytes);
+
+/* ---- fault.c: host syscall choke points ---------------------------------- */
+/* Acquiring syscalls can be failed (errno = ENOMEM / EMFILE); releasing ones
+ * (munmap, close, punch) never are, so teardown paths always complete. */
+void *kmemu__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int kmemu__sys_munmap(void *addr, size_t len);
+int kmemu__sys_memfd_create(const char *name, unsigned flags);
+int kmemu__sys_ftruncate(int fd, off_t len);
+int kmemu__sys_punch(int fd, off_t off, off_t len);
+int kmemu__sys_close(int fd);
+
+/* ---- bugcheck.c ----------------------------------------------------------- */
+/* Report a bug check to the handler.  Returns only when a handler returned
+ * (report-and-continue); the caller then fails the API.
+ * Context: no backend lock held (a handler may unwind). */
+void kmemu__bugcheck(const char *function, const char *detail, uint32_t code, uintptr_t p1,
+		     uintptr_t p2, uintptr_t p3, uintptr_t p4);
+
+/* ---- backend.c ------------------------------------------------------------ */
+struct kmemu_backend {
+	const struct kmemu_backend_ops *ops;  /* the backend's table */
+	void *st;                             /* its instance state */
+	int is_implicit;                      /* opened by the library, closed by it */
+};
+/* The current instance, opened on first use; NULL if opening failed. */
+struct kmemu_backend *kmemu__current(void);
+/* The emulator's ops table (emu/machine.c). */
+extern const struct kmemu_backend_ops kmemu__emu_ops;
+
+/* ---- prng ----------------------------------------------------------------- */
+/* splitmix64 step: deterministic, seedable. */
+static inline uint64_t kmemu__prng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+#endif /* KMEMU_API_CORE_H */

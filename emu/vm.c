@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vm.c - address spaces: reserved host ranges and the frame areas mapped in them.
+ *
+ * A space is one PROT_NONE reservation of host virtual memory (the kernel's
+ * vmalloc area, or one emulated process's user space).  An area maps a list
+ * of RAM frames at consecutive pages with mmap(MAP_SHARED|MAP_FIXED) of the
+ * RAM memfd, one mmap per run of adjacent frames, so the same frame mapped
+ * in two spaces is one page of memory seen twice.  Unmapping puts the
+ * PROT_NONE reservation back, so a stale pointer faults as on Windows.
+ *
+ * Areas are kept in an array sorted by start; placement is first fit on
+ * @align boundaries with @guard unmapped bytes after each area.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "emu.h"
+
+#define RESERVE_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
+
+/**
+ * vm_space_init() - reserve @size bytes of host address space.
+ * @vs:    space to fill.
+ * @size:  bytes (page multiple).
+ * @align: alignment of areas (power of two, >= page size).
+ * @guard: bytes left unmapped after every area.
+ * @memfd: the RAM.
+ * Context: no lock needed.
+ * Return: STATUS_SUCCESS; STATUS_INSUFFICIENT_RESOURCES when the host
+ * refuses the reservation.
+ */
+kmemu_status vm_space_init(struct vm_space *vs, uint64_t size, uint64_t align, uint64_t guard,
+			   int memfd)
+{
+	void *p;
+
+	memset(vs, 0, sizeof(*vs));
+	p = kmemu__sys_mmap(NULL, size, PROT_NONE, RESERVE_FLAGS, -1, 0);
+	if (p == MAP_FAILED)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	vs->base = p;
+	vs->size = size;
+	vs->align = align;
+	vs->guard = guard;
+	vs->memfd = memfd;
+	return STATUS_SUCCESS;
+}
+
+/* vm_space_fini() - drop the reservation and every area in it. */
+void vm_space_fini(struct vm_space *vs)
+{
+	if (vs->base)
+		kmemu__sys_munmap(vs->base, vs->size);
+	kmemu__free(vs->areas);
+	memset(vs, 0, sizeof(*vs));
+}
+
+/* Put the reservation back over [addr, addr + len): never fails in practice;
+ * not fault-injected because it releases. */
+static void vm_rereserve(void *addr, uint64_t len)
+{
+	mmap(addr, len, PROT_NONE, RESERVE_FLAGS | MAP_FIXED, -1, 0);
+}
+
+/* First-fit search for @bytes; returns the insertion index and offset. */
+static int vm_find_gap(const struct vm_space *vs, uint64_t bytes, size_t *idx, uint64_t *start)
+{
+	uint64_t cur = 0;
+	size_t i;
+
+	for (i = 0; i <= vs->n_areas; i++) {
+		uint64_t limit = i < vs->n_areas ? vs->areas[i].start : vs->size;
+
+		cur = (cur + vs->align - 1) & ~(vs->align - 1);
+		if (cur <= limit && limit - cur >= bytes + vs->guard) {
+			*idx = i;
+			*start = cur;
+			return 1;
+		}
+		if (i < vs->n_areas)
+			cur = vs->areas[i].start + (vs->areas[i].npages << EMU_PAGE_SHIFT) + vs->guard;
+	}
+	return 0;
+}
+
+/**
+ * vm_map() - map frames at a new area of the space.
+ * @vs:     space.
+ * @pfns:   frame of each page; must stay valid while the area lives.
+ * @npages: pages (>= 1).
+ * @owner:  the object the area belongs to (for lookups).
+ * @addr:   receives the area's address.
+ *
+ * Pages are readable and writable.
+ * Context: caller holds the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_INSUFFICIENT_RESOURCES when no gap is large
+ * enough, the area array cannot grow or the host refuses an mmap (nothing
+ * stays mapped then).
+ */
+kmemu_status vm_map(struct vm_space *vs, const uint32_t *pfns, uint64_t npages, void *owner,
+		    void **addr)
+{
+	uint64_t bytes = npages << EMU_PAGE_SHIFT, start, i = 0;
+	size_t idx;
+
+	if (npages == 0 || npages > (vs->size >> EMU_PAGE_SHIFT) || !vm_find_gap(vs, bytes, &idx, &start))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	if (vs->n_areas == vs->cap_areas) {
+		size_t cap = vs->cap_areas ? vs->cap_areas * 2 : 8;
+		struct vm_area *a = kmemu__realloc(vs->areas, cap * sizeof(*a));
+
+		if (!a)
+			return STATUS_INSUFFICIENT_RESOURCES;
+		vs->areas = a;
+		vs->cap_areas = cap;
+	}
+	while (i < npages) {
+		uint64_t j = i + 1;
+		void *p;
+
+		while (j < npages && pfns[j] == pfns[j - 1] + 1)
+			j++;
+		p = kmemu__sys_mmap(vs->base + start + (i << EMU_PAGE_SHIFT), (j - i) << EMU_PAGE_SHIFT,
+				    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, vs->memfd,
+				    (off_t)pfns[i] << EMU_PAGE_SHIFT);
+		if (p == MAP_FAILED) {
+			if (i)
+				vm_rereserve(vs->base + start, i << EMU_PAGE_SHIFT);
+			return STATUS_INSUFFICIENT_RESOURCES;
+		}
+		i = j;
+	}
+	memmove(&vs->areas[idx + 1], &vs->areas[idx], (vs->n_areas - idx) * sizeof(*vs->areas));
+	vs->areas[idx] = (struct vm_area){ .start = start, .npages = npages, .pfns = pfns, .owner = owner };
+	vs->n_areas++;
+	*addr = vs->base + start;
+	return STATUS_SUCCESS;
+}
+
+static size_t vm_index(const struct vm_space *vs, const void *addr, int *found)
+{
+	size_t lo = 0, hi = vs->n_areas;
+	uint64_t off;
+
+	*found = 0;
+	if (!vm_contains(vs, addr))
+		return 0;
+	off = (uint64_t)((const uint8_t *)addr - vs->base);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct vm_area *a = &vs->areas[mid];
+
+		if (off < a->start)
+			hi = mid;
+		else if (off >= a->start + (a->npages << EMU_PAGE_SHIFT))
+			lo = mid + 1;
+		else {
+			*found = 1;
+			return mid;
+		}
+	}
+	return lo;
+}
+
+/**
+ * vm_unmap() - remove the area that starts at @addr.
+ * Context: caller holds the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_NOT_MAPPED_VIEW when no area starts there.
+ */
+kmemu_status vm_unmap(struct vm_space *vs, void *addr)
+{
+	int found;
+	size_t i = vm_index(vs, addr, &found);
+
+	if (!found || vs->base + vs->areas[i].start != (uint8_t *)addr)
+		return STATUS_NOT_MAPPED_VIEW;
+	vm_rereserve(addr, vs->areas[i].npages << EMU_PAGE_SHIFT);
+	memmove(&vs->areas[i], &vs->areas[i + 1], (vs->n_areas - i - 1) * sizeof(*vs->areas));
+	vs->n_areas--;
+	return STATUS_SUCCESS;
+}
+
+/* vm_lookup() - the area containing @addr, or NULL.  Caller holds the lock. */
+const struct vm_area *vm_lookup(const struct vm_space *vs, const void *addr)
+{
+	int found;
+	size_t i = vm_index(vs, addr, &found);
+
+	return found ? &vs->areas[i] : NULL;
+}
+
+/* vm_contains() - 1 if @addr lies inside the reservation. */
+int vm_contains(const struct vm_space *vs, const void *addr)
+{
+	const uint8_t *p = addr;
+
+	return vs->base && p >= vs->base && p < vs->base + vs->size;
+}
+
+/**
+ * vm_check() - verify the area list: sorted, aligned, non-overlapping with
+ * guards, inside the reservation, frames inside RAM.
+ * Context: caller holds the machine lock.
+ * Return: 1 if all hold, 0 otherwise with @msg set.
+ */
+int vm_check(const struct vm_space *vs, uint64_t n_frames, const char **msg)
+{
+	uint64_t end = 0;
+
+	for (size_t i = 0; i < vs->n_areas; i++) {
+		const struct vm_area *a = &vs->areas[i];
+
+		if (a->start & (vs->align - 1)) {
+			*msg = "vm: area not aligned";
+			return 0;
+		}
+		if (i && a->start < end) {
+			*msg = "vm: areas overlap or lack their guard gap";
+			return 0;
+		}
+		end = a->start + (a->npages << EMU_PAGE_SHIFT);
+		if (a->npages == 0 || end > vs->size) {
+			*msg = "vm: area empty or outside its space";
+			return 0;
+		}
+		for (uint64_t p = 0; p < a->npages; p++) {
+			if (a->pfns[p] >= n_frames) {
+				*msg = "vm: area maps a frame outside RAM";
+				return 0;
+			}
+		}
+		end += vs->guard;
+	}
+	return 1;
+}
