@@ -26,10 +26,35 @@ static DWORD wds_check_alloc(UINT64 bytes, DWORD options)
 	return WD_STATUS_SUCCESS;
 }
 
+/* Allocate a description with @hKerBuf/@bytes/@options set, let the backend
+ * wds_get (@is_get) or wds_alloc slot fill it, and hand it out through @out;
+ * freed again on failure. */
+static DWORD wds_describe(int is_get, DWORD hKerBuf, UINT64 bytes, DWORD options,
+			  WD_KERNEL_BUFFER **out)
+{
+	struct kmemu_backend *b = kmemu__current();
+	WD_KERNEL_BUFFER *kb;
+	DWORD rc;
+
+	if (!b)
+		return WD_WINDRIVER_STATUS_ERROR;
+	kb = kmemu__calloc(1, sizeof(*kb));
+	if (!kb)
+		return WD_INSUFFICIENT_RESOURCES;
+	kb->hKerBuf = hKerBuf;
+	kb->qwBytes = bytes;
+	kb->dwOptions = options;
+	rc = is_get ? b->ops->wds_get(b->st, kb) : b->ops->wds_alloc(b->st, kb);
+	if (rc) {
+		kmemu__free(kb);
+		return rc;
+	}
+	*out = kb;
+	return WD_STATUS_SUCCESS;
+}
+
 DWORD WINAPI WDS_SharedBufferAlloc(UINT64 qwBytes, DWORD dwOptions, WD_KERNEL_BUFFER **ppBuf)
 {
-	struct kmemu_backend *b;
-	WD_KERNEL_BUFFER *kb;
 	DWORD rc;
 
 	if (!ppBuf)
@@ -37,49 +62,18 @@ DWORD WINAPI WDS_SharedBufferAlloc(UINT64 qwBytes, DWORD dwOptions, WD_KERNEL_BU
 	rc = wds_check_alloc(qwBytes, dwOptions);
 	if (rc)
 		return rc;
-	b = kmemu__current();
-	if (!b)
-		return WD_WINDRIVER_STATUS_ERROR;
-	kb = kmemu__calloc(1, sizeof(*kb));
-	if (!kb)
-		return WD_INSUFFICIENT_RESOURCES;
-	kb->qwBytes = qwBytes;
-	kb->dwOptions = dwOptions;
-	rc = b->ops->wds_alloc(b->st, kb);
-	if (rc) {
-		kmemu__free(kb);
-		return rc;
-	}
-	*ppBuf = kb;
-	return WD_STATUS_SUCCESS;
+	return wds_describe(0, 0, qwBytes, dwOptions, ppBuf);
 }
 
 DWORD DLLCALLCONV WDS_SharedBufferGet(DWORD hKerBuf, WD_KERNEL_BUFFER **ppKerBuf)
 {
-	struct kmemu_backend *b;
-	WD_KERNEL_BUFFER *kb;
-	DWORD rc;
-
 	if (!ppKerBuf)
 		return WD_INVALID_PARAMETER;
 	*ppKerBuf = NULL;
 	if (hKerBuf == 0)
 		return WD_INVALID_HANDLE;
-	b = kmemu__current();
-	if (!b)
-		return WD_WINDRIVER_STATUS_ERROR;
-	kb = kmemu__calloc(1, sizeof(*kb));
-	if (!kb)
-		return WD_INSUFFICIENT_RESOURCES;
-	kb->hKerBuf = hKerBuf;
-	kb->dwOptions = KER_BUF_GET_EXISTING_BUF;
-	rc = b->ops->wds_get(b->st, kb);
-	if (rc) {
-		kmemu__free(kb);
-		return rc;
-	}
-	*ppKerBuf = kb;
-	return WD_STATUS_SUCCESS;
+	/* WinDriver's library asks the kernel for an existing buffer this way. */
+	return wds_describe(1, hKerBuf, 0, KER_BUF_GET_EXISTING_BUF, ppKerBuf);
 }
 
 DWORD WINAPI WDS_SharedBufferFree(WD_KERNEL_BUFFER *pBuf)
