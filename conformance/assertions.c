@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * assertions.c - the assertion table, compiled from the per-API X-macro lists
+ * conformance/<API>/assertions.def.  Each local id is qualified with its API
+ * ("WDS_SharedBufferAlloc/" "size-zero") by string-literal concatenation.
+ */
+#include <string.h>
+#include "harness.h"
+
+#define KMEMU_ASSERTION(id, level, source, sentence, check) \
+	{ KMEMU_API "/" id, KMEMU_LEVEL_##level, source, sentence, check },
+
+const struct kmemu_assertion kmemu_assertions[] = {
+#define KMEMU_API "WDS_SharedBufferAlloc"
+#include "WDS_SharedBufferAlloc/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WDS_SharedBufferFree"
+#include "WDS_SharedBufferFree/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WDS_SharedBufferGet"
+#include "WDS_SharedBufferGet/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WDS_SharedBufferGetGlobalHandle"
+#include "WDS_SharedBufferGetGlobalHandle/assertions.def"
+#undef KMEMU_API
+};
+
+#undef KMEMU_ASSERTION
+
+const size_t kmemu_assertion_count = sizeof(kmemu_assertions) / sizeof(kmemu_assertions[0]);
+
+/* kmemu_assertion_find() - the assertion with qualified id @id, or NULL. */
+const struct kmemu_assertion *kmemu_assertion_find(const char *id)
+{
+	for (size_t i = 0; i < kmemu_assertion_count; i++)
+		if (!strcmp(kmemu_assertions[i].id, id))
+			return &kmemu_assertions[i];
+	return NULL;
+}
+
+/* kmemu_level_name() - "SHALL", "OBSERVED" or "DECIDED". */
+const char *kmemu_level_name(enum kmemu_level level)
+{
+	switch (level) {
+	case KMEMU_LEVEL_SHALL:
+		return "SHALL";
+	case KMEMU_LEVEL_OBSERVED:
+		return "OBSERVED";
+	case KMEMU_LEVEL_DECIDED:
+		return "DECIDED";
+	}
+	return "?";
+}
