@@ -35,7 +35,7 @@ struct phys_frame {
 	uint8_t order;     /* block order (head frames of free blocks only) */
 	uint8_t is_free;   /* 1 = head of a free block */
 	uint8_t is_reserved; /* held by the "system" (frame 0, fragmentation) */
-	uint8_t pad;
+	uint8_t in_request;  /* scratch: taken by the alloc_pages call being served */
 };
 
 struct physmem {
@@ -175,6 +175,7 @@ struct emu_machine {
 	uint32_t next_pid;             /* next pid to hand out */
 	uint64_t n_wds;                /* live shared buffers */
 	uint64_t n_mappings;           /* live user + vmalloc mappings */
+	uint64_t serial;               /* unique per host process once a thread attached; 0 before */
 };
 
 void emu_lock(struct emu_machine *m);

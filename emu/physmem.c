@@ -185,6 +185,14 @@ static void frame_claim(struct physmem *pm, uint32_t pfn)
 	}
 }
 
+/* 1 if a neighbour of @pfn was already taken by the request being served
+ * (any earlier frame of it, not only the previous one), so SCATTER skips @pfn. */
+static int frame_touches_request(const struct physmem *pm, uint32_t pfn)
+{
+	return (pfn > 0 && pm->frames[pfn - 1].in_request) ||
+	       ((uint64_t)pfn + 1 < pm->n_frames && pm->frames[pfn + 1].in_request);
+}
+
 static uint64_t frames_free(const struct physmem *pm)
 {
 	return pm->n_frames - pm->frames_used - pm->frames_reserved;
@@ -328,14 +336,17 @@ kmemu_status physmem_alloc_pages(struct physmem *pm, uint64_t npages, uint32_t *
 				pfn = held;
 				held = pm->frames[pfn].next;
 				pm->frames[pfn].next = FRAME_NONE;
-			} else if (pm->placement == KMEMU_PLACE_SCATTER && i > 0 &&
-				   (pfn == pfns[i - 1] + 1 || pfn + 1 == pfns[i - 1])) {
+			} else if (pm->placement == KMEMU_PLACE_SCATTER &&
+				   frame_touches_request(pm, pfn)) {
 				pm->frames[pfn].next = held;
 				held = pfn;
 				continue;
 			}
+			pm->frames[pfn].in_request = 1;
 			pfns[i++] = pfn;
 		}
+		for (uint64_t k = 0; k < i; k++)
+			pm->frames[pfns[k]].in_request = 0;
 		while (held != FRAME_NONE) {
 			uint32_t next = pm->frames[held].next;
 

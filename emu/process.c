@@ -15,20 +15,28 @@
 
 #define EMU_HANDLE_MAX (1u << 24)
 
-/* The thread's attachment; valid only while it names this machine. */
+/* The thread's attachment; valid only while it names this machine.  The
+ * machine's serial is compared too: a machine opened after this one was
+ * closed may get the same address and hand out the same pids. */
 static _Thread_local struct {
 	struct emu_machine *machine;  /* machine the pid belongs to */
+	uint64_t serial;              /* that machine's serial (never 0) */
 	kmemu_pid pid;                /* attached process */
 } tls_proc;
 
+static _Atomic uint64_t machine_serials;  /* last serial handed out */
+
 kmemu_pid emu_tls_pid(struct emu_machine *m)
 {
-	return tls_proc.machine == m ? tls_proc.pid : 0;
+	return tls_proc.machine == m && tls_proc.serial == m->serial ? tls_proc.pid : 0;
 }
 
 void emu_tls_set_pid(struct emu_machine *m, kmemu_pid pid)
 {
+	if (!m->serial)  /* first attachment on @m; the caller holds its lock */
+		m->serial = ++machine_serials;
 	tls_proc.machine = m;
+	tls_proc.serial = m->serial;
 	tls_proc.pid = pid;
 }
 

@@ -33,13 +33,21 @@
 kmemu_status vm_space_init(struct vm_space *vs, uint64_t size, uint64_t align, uint64_t guard,
 			   int memfd)
 {
-	void *p;
+	/* mmap only promises page alignment: reserve @align - 1 page more and
+	 * trim, so areas are aligned in absolute terms, not just from base. */
+	uint64_t extra = align > EMU_PAGE_SIZE ? align - EMU_PAGE_SIZE : 0, head;
+	uint8_t *p;
 
 	memset(vs, 0, sizeof(*vs));
-	p = kmemu__sys_mmap(NULL, size, PROT_NONE, RESERVE_FLAGS, -1, 0);
+	p = kmemu__sys_mmap(NULL, size + extra, PROT_NONE, RESERVE_FLAGS, -1, 0);
 	if (p == MAP_FAILED)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	vs->base = p;
+	head = (align - ((uintptr_t)p & (align - 1))) & (align - 1);
+	if (head)
+		kmemu__sys_munmap(p, head);
+	if (extra > head)
+		kmemu__sys_munmap(p + head + size, extra - head);
+	vs->base = p + head;
 	vs->size = size;
 	vs->align = align;
 	vs->guard = guard;
