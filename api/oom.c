@@ -42,9 +42,18 @@ kmemu_status kmemu_oom_loop(const struct kmemu_oom_op *op, unsigned max,
 	out->ok = 1;
 	if (!max)
 		max = 100000;
-	/* Open the backend before counting, so its own setup is not a leak. */
+	/* Open the backend before counting, so its own setup is not a leak, and
+	 * run the operation once without faults: tables it grows on first use
+	 * (handle slots, area and holding arrays) stay grown and are not leaks. */
 	if (kmemu_stats_get(&before))
 		return STATUS_INVALID_PARAMETER;
+	kmemu_fault_set(NULL);
+	if (op->run(op->ctx) != op->success) {
+		snprintf(out->message, sizeof(out->message), "%s: the warm-up run without faults failed",
+			 op->name ? op->name : "op");
+		out->ok = 0;
+		return STATUS_UNSUCCESSFUL;
+	}
 	for (unsigned n = 0; n < max; n++) {
 		struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .n = n,
 						 .resources = op->resources };

@@ -456,7 +456,9 @@ struct kmemu_oom_result {
  * @max: give up after this many iterations (0 = 100000).
  * @out: receives the result.
  *
- * For each N the fault simulator fails exactly acquisition N.  After a run
+ * The operation first runs once without faults (a warm-up: tables it grows
+ * on first use stay grown and do not count as leaks; it must succeed).
+ * Then, for each N, the fault simulator fails exactly acquisition N.  After a run
  * in which the fault fired: the status must be one of @op->fail_ok (or
  * success, when the failure was absorbed), every kmemu_stats counter is back
  * at its value before the run, and kmemu_check() passes.  The loop stops at
