@@ -3,7 +3,9 @@
  * backend.c - the backend registry, the current instance and configuration.
  *
  * Backends register a static ops table; the emulator is registered first
- * and is the default.  The current instance is process-wide: the first API
+ * and is the default, the linux backend (real/linux) second.  An instance's
+ * capabilities are its table's, less those its ->open reported lacking on
+ * this machine (kmemu_backend_instance_lacks()).  The current instance is process-wide: the first API
  * call opens it from KMEMU_BACKEND (default "emu") and kmemu_config_default(),
  * and it is closed at exit so leak checkers see a clean process.
  */
@@ -16,8 +18,11 @@
 #define REGISTRY_MAX 16
 
 static pthread_mutex_t backend_lock = PTHREAD_MUTEX_INITIALIZER;
-static const struct kmemu_backend_ops *registry[REGISTRY_MAX] = { &kmemu__emu_ops };
-static unsigned n_registry = 1;
+static const struct kmemu_backend_ops *registry[REGISTRY_MAX] = { &kmemu__emu_ops,
+								  &kmemu__linux_ops };
+static unsigned n_registry = 2;
+/* Capabilities the ->open running on this thread found lacking. */
+static _Thread_local uint64_t opening_lacks;
 static struct kmemu_backend *current;   /* dispatch target, or NULL */
 static int atexit_done;                 /* close-at-exit registered */
 
@@ -36,6 +41,7 @@ static const struct {
 	{ KMEMU_CAP_CHECKERS, "checkers" },
 	{ KMEMU_CAP_PLACEMENT, "placement" },
 	{ KMEMU_CAP_VERIFIER, "verifier" },
+	{ KMEMU_CAP_SECTIONS, "sections" },
 };
 
 const char *kmemu_cap_name(uint64_t cap)
@@ -199,7 +205,10 @@ kmemu_status kmemu_backend_open(const char *name, const struct kmemu_config *cfg
 	if (!b)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	b->ops = ops;
+	opening_lacks = 0;
 	rc = ops->open(ops, cfg, &b->st);
+	b->caps = ops->caps & ~opening_lacks;
+	opening_lacks = 0;
 	if (rc) {
 		kmemu__free(b);
 		return rc;
@@ -324,7 +333,17 @@ uint64_t kmemu_backend_caps(struct kmemu_backend *b)
 {
 	if (!b)
 		b = kmemu__current();
-	return b ? b->ops->caps : 0;
+	return b ? b->caps : 0;
+}
+
+/**
+ * kmemu_backend_instance_lacks() - from inside ->open: this instance lacks @caps.
+ * @caps: KMEMU_CAP_* bits of ops->caps the machine does not give.
+ * Context: only in a backend's ->open (the calling thread's open).
+ */
+void kmemu_backend_instance_lacks(uint64_t caps)
+{
+	opening_lacks |= caps;
 }
 
 const struct kmemu_backend_ops *kmemu_backend_ops_of(struct kmemu_backend *b, void **st)

@@ -81,26 +81,23 @@ void kmemu__bugcheck(const char *function, const char *detail, uint32_t code, ui
 
 int kmemu_bugcheck_catch(void (*fn)(void *arg), void *arg, struct kmemu_bugcheck_report *out)
 {
-	/* volatile: the frame is read again after siglongjmp returns here */
-	struct catch_frame *volatile f = kmemu__malloc(sizeof(struct catch_frame));
-	int caught = 0;
+	/* The frame lives on this stack frame, which outlives @fn: a catch needs
+	 * no heap, so it still protects when the fault simulator fails every
+	 * allocation (a heap frame used to fall back to running @fn unprotected,
+	 * and the bug check then aborted the host). */
+	struct catch_frame frame;
+	struct catch_frame *volatile f = &frame;
 
-	if (!f) {  /* no memory for a frame: run unprotected rather than not at all */
-		fn(arg);
-		return 0;
-	}
 	f->prev = catch_top;
 	if (sigsetjmp(f->env, 0) == 0) {
 		catch_top = f;
 		fn(arg);
 		catch_top = f->prev;
-	} else {
-		caught = 1;
-		if (out)
-			*out = f->report;
+		return 0;
 	}
-	kmemu__free(f);
-	return caught;
+	if (out)
+		*out = f->report;
+	return 1;
 }
 
 /* ---- driver-facing Ke* ------------------------------------------------------- */

@@ -63,11 +63,14 @@ struct kmemu_backend {
 	const struct kmemu_backend_ops *ops;  /* the backend's table */
 	void *st;                             /* its instance state */
 	int is_implicit;                      /* opened by the library, closed by it */
+	uint64_t caps;                        /* ops->caps less what ->open found lacking */
 };
 /* The current instance, opened on first use; NULL if opening failed. */
 struct kmemu_backend *kmemu__current(void);
 /* The emulator's ops table (emu/machine.c). */
 extern const struct kmemu_backend_ops kmemu__emu_ops;
+/* The linux backend's ops table (real/linux/machine.c). */
+extern const struct kmemu_backend_ops kmemu__linux_ops;
 
 /* ---- prng ----------------------------------------------------------------- */
 /* splitmix64 step: deterministic, seedable. */

@@ -23,6 +23,18 @@ const struct kmemu_assertion kmemu_assertions[] = {
 #define KMEMU_API "WDS_SharedBufferGetGlobalHandle"
 #include "WDS_SharedBufferGetGlobalHandle/assertions.def"
 #undef KMEMU_API
+#define KMEMU_API "ZwCreateSection"
+#include "ZwCreateSection/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "ZwOpenSection"
+#include "ZwOpenSection/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "ZwMapViewOfSection"
+#include "ZwMapViewOfSection/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "ZwUnmapViewOfSection"
+#include "ZwUnmapViewOfSection/assertions.def"
+#undef KMEMU_API
 };
 
 #undef KMEMU_ASSERTION

@@ -452,6 +452,19 @@ static _Noreturn void child_main(const struct kmemu_case *c, const char *backend
 			 backend, (unsigned)st, kmemu_status_name(st));
 		child_write_line(cs.reason);
 		cs.forced = KMEMU_UNRESOLVED;
+	} else if (c->caps & ~kmemu_backend_caps(NULL)) {
+		/* the runner planned with another instance: this one may have less
+		 * (huge pages taken meanwhile) */
+		uint64_t missing = c->caps & ~kmemu_backend_caps(NULL);
+		int n = snprintf(cs.reason, sizeof(cs.reason), "backend %s lacks capability here:",
+				 backend);
+
+		for (unsigned bit = 0; bit < 64 && n > 0 && (size_t)n < sizeof(cs.reason); bit++)
+			if (missing & (1ull << bit))
+				n += snprintf(cs.reason + n, sizeof(cs.reason) - (size_t)n, " %s",
+					      kmemu_cap_name(1ull << bit) ? kmemu_cap_name(1ull << bit)
+									 : "?");
+		cs.forced = KMEMU_UNSUPPORTED;
 	} else if (sigsetjmp(cs.end, 1) == 0) {
 		c->fn();
 	} else if (cs.todo_active) {

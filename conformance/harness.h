@@ -110,6 +110,10 @@ extern const struct kmemu_case *const kmemu_cases_WDS_SharedBufferAlloc[];
 extern const struct kmemu_case *const kmemu_cases_WDS_SharedBufferFree[];
 extern const struct kmemu_case *const kmemu_cases_WDS_SharedBufferGet[];
 extern const struct kmemu_case *const kmemu_cases_WDS_SharedBufferGetGlobalHandle[];
+extern const struct kmemu_case *const kmemu_cases_ZwCreateSection[];
+extern const struct kmemu_case *const kmemu_cases_ZwOpenSection[];
+extern const struct kmemu_case *const kmemu_cases_ZwMapViewOfSection[];
+extern const struct kmemu_case *const kmemu_cases_ZwUnmapViewOfSection[];
 
 /* ==== results ============================================================== */
 

@@ -5,14 +5,22 @@
  *   kmemu-conform [--backend NAME] [--filter GLOB]... [--format tap|junit]
  *                 [--out FILE] [--timeout SEC] [--expectations FILE]
  *                 [--list] [--coverage]
+ *   kmemu-conform --format matrix [--out FILE] RESULT-FILE...
+ *   kmemu-conform --backends
  *
  * The run: check the tables (every case names existing assertions, ids are
  * unique), look the backend up in the registry (unknown = exit 2), load the
- * backend's expectations (conformance/expectations/<backend>.txt), then for
- * each selected case either report UNSUPPORTED (a missing capability) or run
- * it in a forked child (harness.c).  Expectations turn a FAIL into XFAIL and
+ * backend's expectations (conformance/expectations/<backend>.txt), open one
+ * instance to learn what the backend can do on this machine
+ * (kmemu_backend_caps: e.g. the linux backend without huge pages lacks
+ * "contig"), then for each selected case either report UNSUPPORTED (a
+ * missing capability) or run it in a forked child (harness.c).  Expectations turn a FAIL into XFAIL and
  * a PASS into XPASS.  TAP goes to stdout always; --format junit also writes
- * JUnit XML to --out.  Exit status: 0 when nothing FAILed, XPASSed or was
+ * JUnit XML to --out, with the environment (backend, kernel, capabilities,
+ * privileges, RLIMIT_MEMLOCK, huge pages) in <properties>.  --format matrix
+ * runs nothing: it merges result files into a Markdown table (matrix.c).
+ * --backends lists the registered backends that open on this machine.
+ * Exit status: 0 when nothing FAILed, XPASSed or was
  * UNRESOLVED; 1 otherwise; 2 for usage errors, an unknown backend, broken
  * tables or a broken expectations file.
  *
@@ -30,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "matrix.h"
 
 #ifndef KMEMU_CONFORM_EXPECTATIONS_DIR
 #define KMEMU_CONFORM_EXPECTATIONS_DIR ""
@@ -48,6 +57,10 @@ static const struct kmemu_case *const *const case_tables[] = {
 	kmemu_cases_WDS_SharedBufferFree,
 	kmemu_cases_WDS_SharedBufferGet,
 	kmemu_cases_WDS_SharedBufferGetGlobalHandle,
+	kmemu_cases_ZwCreateSection,
+	kmemu_cases_ZwOpenSection,
+	kmemu_cases_ZwMapViewOfSection,
+	kmemu_cases_ZwUnmapViewOfSection,
 };
 
 static const struct kmemu_case **all_cases;  /* every case, table order */
@@ -501,11 +514,60 @@ struct totals {
 	double seconds;
 };
 
+/* The value after "@key" in the text file @path (e.g. a /proc/meminfo
+ * field), leading blanks skipped, up to the end of the line; "" if absent. */
+static const char *proc_field(const char *path, const char *key, char *buf, size_t size)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key))) {
+			const char *v = line + strlen(key);
+
+			v += strspn(v, " \t");
+			snprintf(buf, size, "%.*s", (int)strcspn(v, "\n"), v);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* "nr_hugepages N, free F, size S": the default huge page pool. */
+static const char *hugepages_string(char *buf, size_t size)
+{
+	char total[32], free_[32], sz[32];
+
+	proc_field("/proc/meminfo", "HugePages_Total:", total, sizeof(total));
+	proc_field("/proc/meminfo", "HugePages_Free:", free_, sizeof(free_));
+	proc_field("/proc/meminfo", "Hugepagesize:", sz, sizeof(sz));
+	snprintf(buf, size, "nr_hugepages %s, free %s, size %s", total[0] ? total : "?",
+		 free_[0] ? free_ : "?", sz[0] ? sz : "?");
+	return buf;
+}
+
+/* "euid E, CAP_SYS_ADMIN yes|no, CAP_IPC_LOCK yes|no" (what the linux
+ * backend needs for PFNs and for locking beyond RLIMIT_MEMLOCK). */
+static const char *privileges_string(char *buf, size_t size)
+{
+	char eff[32];
+	unsigned long long caps = 0;
+
+	proc_field("/proc/self/status", "CapEff:", eff, sizeof(eff));
+	caps = strtoull(eff, NULL, 16);
+	snprintf(buf, size, "euid %u, CAP_SYS_ADMIN %s, CAP_IPC_LOCK %s", (unsigned)geteuid(),
+		 caps & (1ull << 21) ? "yes" : "no", caps & (1ull << 14) ? "yes" : "no");
+	return buf;
+}
+
 /* Write the JUnit XML report.  Return: 0, or -1 (reported) when @path
  * cannot be written. */
 static int write_junit(const char *path, const char *backend, const struct kmemu_backend_ops *ops,
-		       const struct kmemu_case *const *run, const struct kmemu_case_outcome *outs,
-		       size_t n, const struct totals *t)
+		       uint64_t inst_caps, const struct kmemu_case *const *run,
+		       const struct kmemu_case_outcome *outs, size_t n, const struct totals *t)
 {
 	char caps[512], buf[512], host[256] = "";
 	struct utsname u;
@@ -538,8 +600,12 @@ static int write_junit(const char *path, const char *backend, const struct kmemu
 	if (uname(&u) == 0) {
 		snprintf(buf, sizeof(buf), "%s %s %s %s", u.sysname, u.release, u.version, u.machine);
 		xml_property(f, "kernel", buf);
+		xml_property(f, "kernel.release", u.release);
 	}
-	xml_property(f, "capabilities", caps_string(ops->caps, caps, sizeof(caps)));
+	xml_property(f, "capabilities", caps_string(inst_caps, caps, sizeof(caps)));
+	xml_property(f, "capabilities.declared", caps_string(ops->caps, caps, sizeof(caps)));
+	xml_property(f, "privileges", privileges_string(buf, sizeof(buf)));
+	xml_property(f, "hugepages", hugepages_string(buf, sizeof(buf)));
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
 		char soft[32], hard[32];
 
@@ -617,11 +683,16 @@ static void usage(FILE *f)
 		"usage: kmemu-conform [--backend NAME] [--filter GLOB]... [--format tap|junit]\n"
 		"                     [--out FILE] [--timeout SEC] [--expectations FILE]\n"
 		"                     [--list] [--coverage]\n"
+		"       kmemu-conform --format matrix [--out FILE] RESULT-FILE...\n"
+		"       kmemu-conform --backends\n"
 		"  --backend NAME      backend to certify (default: $KMEMU_BACKEND or emu)\n"
 		"  --filter GLOB       run only cases whose id matches (fnmatch; repeatable);\n"
 		"                      with --coverage, selects assertions\n"
 		"  --format tap|junit  junit: also write JUnit XML to --out (TAP stays on stdout)\n"
+		"  --format matrix     run nothing: merge the JUnit or TAP RESULT-FILEs of several\n"
+		"                      backends into one Markdown table (case x backend) on --out\n"
 		"  --out FILE          where the report of --format goes (tap: a copy of stdout)\n"
+		"  --backends          list the registered backends that open on this machine\n"
 		"  --timeout SEC       per-case time limit (default %u, 0 = none)\n"
 		"  --expectations FILE expected deviations (default expectations/<backend>.txt)\n"
 		"  --list              print the cases and what they check, run nothing\n"
@@ -655,7 +726,10 @@ int main(int argc, char **argv)
 {
 	const char *backend = NULL, *format = "tap", *out_path = NULL, *exp_path = NULL;
 	unsigned timeout = DEFAULT_TIMEOUT;
-	int do_list = 0, do_coverage = 0, rc = 2;
+	int do_list = 0, do_coverage = 0, do_backends = 0, rc = 2, n_inputs = 0;
+	char **inputs = NULL;
+	struct kmemu_backend *inst = NULL;
+	uint64_t caps_here;
 	const struct kmemu_backend_ops *ops;
 	const struct kmemu_case **run = NULL;
 	struct kmemu_case_outcome *outs = NULL;
@@ -683,7 +757,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--format")) {
 			if (!(format = opt_value(argc, argv, &i)))
 				return 2;
-			if (strcmp(format, "tap") && strcmp(format, "junit")) {
+			if (strcmp(format, "tap") && strcmp(format, "junit") && strcmp(format, "matrix")) {
 				fprintf(stderr, "kmemu-conform: unknown format '%s'\n", format);
 				return 2;
 			}
@@ -711,6 +785,16 @@ int main(int argc, char **argv)
 			do_list = 1;
 		} else if (!strcmp(a, "--coverage")) {
 			do_coverage = 1;
+		} else if (!strcmp(a, "--backends")) {
+			do_backends = 1;
+		} else if (a[0] != '-') {
+			if (!inputs)
+				inputs = &argv[i];  /* result files: contiguous, for --format matrix */
+			if (inputs + n_inputs != &argv[i]) {
+				fprintf(stderr, "kmemu-conform: result files must come last\n");
+				return 2;
+			}
+			n_inputs++;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
@@ -723,6 +807,23 @@ int main(int argc, char **argv)
 	if (!strcmp(format, "junit") && !out_path) {
 		fprintf(stderr, "kmemu-conform: --format junit needs --out FILE\n");
 		return 2;
+	}
+	if (!strcmp(format, "matrix") != (n_inputs > 0)) {
+		fprintf(stderr, "kmemu-conform: result files go with --format matrix, and only there\n");
+		return 2;
+	}
+	if (n_inputs)
+		return kmemu_matrix_write(out_path, inputs, n_inputs);
+	if (do_backends) {
+		const struct kmemu_backend_ops *o;
+
+		for (unsigned i = 0; (o = kmemu_backend_list(i)); i++) {
+			if (kmemu_backend_open(o->name, NULL, &inst) == STATUS_SUCCESS) {
+				kmemu_backend_close(inst);
+				printf("%s\n", o->name);
+			}
+		}
+		return 0;
 	}
 	if (!backend)
 		backend = getenv("KMEMU_BACKEND") && *getenv("KMEMU_BACKEND") ? getenv("KMEMU_BACKEND")
@@ -755,6 +856,13 @@ int main(int argc, char **argv)
 	}
 	if (expectations_load(backend, exp_path))
 		goto done;
+	/* What the backend can do here: the children open it again per case and
+	 * re-check, but the plan and the reports state it once. */
+	caps_here = ops->caps;
+	if (kmemu_backend_open(backend, NULL, &inst) == STATUS_SUCCESS) {
+		caps_here = kmemu_backend_caps(inst);
+		kmemu_backend_close(inst);
+	}
 
 	run = calloc(n_all_cases ? n_all_cases : 1, sizeof(*run));
 	outs = calloc(n_all_cases ? n_all_cases : 1, sizeof(*outs));
@@ -776,13 +884,16 @@ int main(int argc, char **argv)
 	out2(stdout, copy, "TAP version 13\n1..%zu\n", n);
 	out2(stdout, copy, "# kmemu-conform %s: backend %s (%s)\n", KMEMU_VERSION_STRING, backend,
 	     ops->description ? ops->description : "");
-	out2(stdout, copy, "# capabilities: %s\n", caps_string(ops->caps, caps, sizeof(caps)));
+	out2(stdout, copy, "# capabilities: %s\n", caps_string(caps_here, caps, sizeof(caps)));
+	if (caps_here != ops->caps)
+		out2(stdout, copy, "# not on this machine: %s\n",
+		     caps_string(ops->caps & ~caps_here, caps, sizeof(caps)));
 	out2(stdout, copy, "# expectations: %s\n",
 	     expectations_path[0] ? expectations_path : "(none)");
 	for (size_t i = 0; i < n; i++) {
 		const struct kmemu_case *c = run[i];
 		struct kmemu_case_outcome *o = &outs[i];
-		uint64_t missing = c->caps & ~ops->caps;
+		uint64_t missing = c->caps & ~caps_here;
 		const struct expectation *e;
 
 		if (missing) {
@@ -790,8 +901,16 @@ int main(int argc, char **argv)
 
 			memset(o, 0, sizeof(*o));
 			o->result = KMEMU_UNSUPPORTED;
-			snprintf(o->reason, sizeof(o->reason), "backend %s lacks capability: %s", backend,
-				 caps_string(missing, m, sizeof(m)));
+			char h[256];
+			uint64_t never = missing & ~ops->caps, here = missing & ops->caps;
+
+			/* a capability the backend never has, or one this machine does
+			 * not give it (huge pages, privileges) */
+			snprintf(o->reason, sizeof(o->reason), "backend %s %s%s%s%s%s", backend,
+				 never ? "lacks capability: " : "",
+				 never ? caps_string(never, m, sizeof(m)) : "",
+				 never && here ? "; " : "", here ? "not on this machine: " : "",
+				 here ? caps_string(here, h, sizeof(h)) : "");
 		} else {
 			kmemu_run_case(c, backend, timeout, o);
 		}
@@ -839,7 +958,7 @@ int main(int argc, char **argv)
 	out2(stdout, copy, "%u passed, %u failed, %u skipped\n", t.pass + t.xfail,
 	     t.fail + t.xpass + t.error, t.skip);
 	rc = t.fail + t.xpass + t.error ? 1 : 0;
-	if (!strcmp(format, "junit") && write_junit(out_path, backend, ops, run, outs, n, &t))
+	if (!strcmp(format, "junit") && write_junit(out_path, backend, ops, caps_here, run, outs, n, &t))
 		rc = 2;
 done:
 	if (copy && fclose(copy) != 0) {

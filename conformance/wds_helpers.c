@@ -86,6 +86,22 @@ int wds_has_caps(uint64_t caps)
 	return (kmemu_backend_caps(NULL) & caps) == caps;
 }
 
+/* wds_any_kind() - CONTIG with KMEMU_CAP_CONTIG, else NON_CONTIG. */
+DWORD wds_any_kind(void)
+{
+	return wds_has_caps(KMEMU_CAP_CONTIG) ? KER_BUF_ALLOC_CONTIG : KER_BUF_ALLOC_NON_CONTIG;
+}
+
+/* wds_kind_available() - can the backend allocate @options' kind? */
+int wds_kind_available(DWORD options)
+{
+	if (!(options & KER_BUF_ALLOC_CONTIG) || wds_has_caps(KMEMU_CAP_CONTIG))
+		return 1;
+	kmemu_diag("dwOptions 0x%X skipped: backend %s has no contiguous memory here "
+		   "(no KMEMU_CAP_CONTIG)", options, kmemu_conform_backend());
+	return 0;
+}
+
 /* wds__expect_user_pattern() - the calling process's view holds the pattern. */
 int wds__expect_user_pattern(const char *file, int line, const WD_KERNEL_BUFFER *kb, size_t len,
 			     uint32_t seed)

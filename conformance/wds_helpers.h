@@ -34,6 +34,16 @@ void wds_reopen(const struct kmemu_config *cfg);
 void wds_fill_user(const WD_KERNEL_BUFFER *kb, uint32_t seed);
 /* 1 when the backend has every bit of @caps. */
 int wds_has_caps(uint64_t caps);
+/* KER_BUF_ALLOC_CONTIG where the backend really has contiguous memory
+ * (KMEMU_CAP_CONTIG), else KER_BUF_ALLOC_NON_CONTIG: the kind to allocate in
+ * cases where the kind is not what is under test.  A backend without
+ * contiguous memory refuses CONTIG (WD_INSUFFICIENT_RESOURCES), so those
+ * cases still check Get/Free/handle semantics with a buffer it can give. */
+DWORD wds_any_kind(void);
+/* 1 when the backend can allocate the kind of @options (CONTIG needs
+ * KMEMU_CAP_CONTIG); else 0, after a diagnostic naming the skipped kind.
+ * For loops over kinds. */
+int wds_kind_available(DWORD options);
 
 /* Checks (1 = held).  @len bytes from offset 0 must match pattern @seed. */
 int wds__expect_user_pattern(const char *file, int line, const WD_KERNEL_BUFFER *kb, size_t len,

@@ -90,6 +90,13 @@ kmemu_status vm_unmap(struct vm_space *vs, void *addr);
 const struct vm_area *vm_lookup(const struct vm_space *vs, const void *addr);
 int vm_contains(const struct vm_space *vs, const void *addr);
 int vm_check(const struct vm_space *vs, uint64_t n_frames, const char **msg);
+int vm_find_free(const struct vm_space *vs, uint64_t bytes, int top_down, uintptr_t last,
+		 uint64_t *start);
+int vm_range_free(const struct vm_space *vs, uint64_t start, uint64_t bytes);
+kmemu_status vm_insert(struct vm_space *vs, uint64_t start, uint64_t npages, const uint32_t *pfns,
+		       void *owner);
+kmemu_status vm_forget(struct vm_space *vs, void *addr);
+void vm_space_fini_keep(struct vm_space *vs);
 
 /* ==== object.c: the common object header =================================== */
 
@@ -144,6 +151,7 @@ int handle_table_check(const struct handle_table *t, const char **msg);
 /* ==== process.c: emulated processes ======================================== */
 
 struct wds_hold;
+struct section_view;
 
 struct emu_process {
 	kmemu_pid pid;              /* id, multiple of 4 */
@@ -153,6 +161,9 @@ struct emu_process {
 	struct wds_hold **holds;    /* shared buffers this process holds */
 	size_t n_holds;             /* used entries */
 	size_t cap_holds;           /* allocated entries */
+	struct section_view **views; /* section views mapped in this process, by address */
+	size_t n_views;             /* used entries */
+	size_t cap_views;           /* allocated entries (never shrinks) */
 	int is_initial;             /* the process the machine starts with */
 	struct emu_process *next;   /* machine's process list */
 };
@@ -176,6 +187,9 @@ struct emu_machine {
 	uint64_t n_wds;                /* live shared buffers */
 	uint64_t n_mappings;           /* live user + vmalloc mappings */
 	uint64_t serial;               /* unique per host process once a thread attached; 0 before */
+	struct emu_section *named;     /* named sections (the namespace), newest first */
+	uint64_t n_sections;           /* live section objects */
+	uintptr_t mmap_min;            /* lowest host address a low claim may use (64 KiB aligned) */
 };
 
 void emu_lock(struct emu_machine *m);
@@ -193,6 +207,32 @@ static inline void *emu_direct(struct emu_machine *m, uint32_t pfn)
 	return m->kbase + ((uint64_t)pfn << EMU_PAGE_SHIFT);
 }
 int emu_is_direct(const struct emu_machine *m, const void *addr);
+
+/* ==== section.c ============================================================ */
+
+struct emu_section;
+kmemu_status emu_section_create(void *st, const struct kmemu_section_create_args *a,
+				uintptr_t *handle);
+kmemu_status emu_section_open(void *st, uint32_t access, const uint16_t *name, size_t name_len,
+			      uint32_t obj_attributes, uintptr_t *handle);
+kmemu_status emu_section_map(void *st, struct kmemu_section_map_args *a);
+kmemu_status emu_section_unmap(void *st, uintptr_t process, uintptr_t base);
+kmemu_status emu_section_query(void *st, uintptr_t section, int cls, void *buf, size_t len,
+			       size_t *ret_len);
+kmemu_status emu_handle_close(void *st, uintptr_t handle);
+kmemu_status emu_process_open(void *st, kmemu_pid pid, uint32_t access, uintptr_t *handle);
+kmemu_status emu_process_create_child(void *st, kmemu_pid parent, const char *name,
+				      kmemu_pid *out);
+kmemu_status emu_view_query(void *st, kmemu_pid pid, const void *addr, struct kmemu_view_info *out);
+/* Close every handle of @p and unmap every view of @p (process exit). */
+void emu_section_release_process(struct emu_machine *m, struct emu_process *p);
+/* Before @p's reservation goes: hand views other processes inherited from @p
+ * over to them (their host pages stay).  Then vm_space_fini_keep(). */
+void emu_section_orphan_process(struct emu_machine *m, struct emu_process *p);
+/* Frame behind @addr in a section view of @p, or FRAME_NONE. */
+uint32_t emu_section_frame_of(struct emu_process *p, const void *addr);
+/* Invariants of views and their mappings (1 = hold). */
+int emu_section_check(struct emu_machine *m, const char **msg);
 
 /* ==== wds.c ================================================================ */
 

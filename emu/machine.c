@@ -15,6 +15,7 @@
  * The test-side ops (processes, kernel/user access, virt→phys, IRQL,
  * accounting, checkers) live here too.
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "emu.h"
@@ -39,6 +40,23 @@ int emu_is_direct(const struct emu_machine *m, const void *addr)
 }
 
 /* ---- lifetime ------------------------------------------------------------------ */
+
+/* Lowest host address a low claim (ZeroBits) may use: vm.mmap_min_addr
+ * rounded up to 64 KiB, and never below Windows' lowest user address 0x10000. */
+static uintptr_t emu_mmap_min(void)
+{
+	unsigned long long v = 0x10000;
+	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0x10000;
+		fclose(f);
+	}
+	if (v < 0x10000)
+		v = 0x10000;
+	return (uintptr_t)((v + EMU_ALLOC_GRANULARITY - 1) & ~(EMU_ALLOC_GRANULARITY - 1));
+}
 
 static void emu_close(void *st);
 
@@ -73,6 +91,7 @@ static kmemu_status emu_open(const struct kmemu_backend_ops *ops, const struct k
 	m->ram_bytes = ram;
 	m->prng = cfg->seed;
 	m->next_pid = 4;
+	m->mmap_min = emu_mmap_min();
 	m->memfd = kmemu__sys_memfd_create("kmemu-ram", MFD_CLOEXEC);
 	if (m->memfd < 0)
 		goto fail;
@@ -198,6 +217,7 @@ static uint32_t emu_frame_of(struct emu_machine *m, struct emu_process *p, const
 {
 	const struct vm_space *vs;
 	const struct vm_area *a;
+	uint32_t pfn;
 
 	if (!p) {
 		if (emu_is_direct(m, addr)) {
@@ -210,9 +230,10 @@ static uint32_t emu_frame_of(struct emu_machine *m, struct emu_process *p, const
 		vs = &p->user;
 	}
 	a = vm_lookup(vs, addr);
-	if (!a)
-		return FRAME_NONE;
-	return a->pfns[((uint64_t)((const uint8_t *)addr - vs->base) - a->start) >> EMU_PAGE_SHIFT];
+	if (!a)  /* section views outside the reservation, or inherited ones */
+		return p ? emu_section_frame_of(p, addr) : FRAME_NONE;
+	pfn = a->pfns[((uint64_t)((const uint8_t *)addr - vs->base) - a->start) >> EMU_PAGE_SHIFT];
+	return pfn ? pfn : FRAME_NONE;  /* 0: an uncommitted SEC_RESERVE page */
 }
 
 static kmemu_status emu_virt_to_phys(void *st, kmemu_pid pid, const void *addr, uint64_t *phys)
@@ -243,6 +264,10 @@ static kmemu_status emu_copy(struct emu_machine *m, struct emu_process *p, uint6
 
 	if (addr + len < addr)
 		return STATUS_ACCESS_VIOLATION;
+	/* An empty range has no byte that could be unmapped: the page loop below
+	 * would otherwise check the page of an unaligned @addr. */
+	if (len == 0)
+		return STATUS_SUCCESS;
 	for (a = addr & ~(EMU_PAGE_SIZE - 1); a < addr + len; a += EMU_PAGE_SIZE)
 		if (emu_frame_of(m, p, (const void *)(uintptr_t)a) == FRAME_NONE)
 			return STATUS_ACCESS_VIOLATION;
@@ -376,7 +401,8 @@ static kmemu_status emu_check(void *st, const char **msg)
 
 	emu_lock(m);
 	ok = physmem_check(&m->pm, &why) && vm_check(&m->vmalloc, m->pm.n_frames, &why) &&
-	     handle_table_check(&m->wds_handles, &why) && emu_wds_check(m, &why);
+	     handle_table_check(&m->wds_handles, &why) && emu_wds_check(m, &why) &&
+	     emu_section_check(m, &why);
 	for (struct emu_process *p = m->procs; ok && p; p = p->next)
 		ok = vm_check(&p->user, m->pm.n_frames, &why) && handle_table_check(&p->handles, &why);
 	emu_unlock(m);
@@ -394,7 +420,7 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 	.caps = KMEMU_CAP_WDS | KMEMU_CAP_PHYS | KMEMU_CAP_CONTIG | KMEMU_CAP_MULTI_PROCESS |
 		KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_FAULT_INJECT |
 		KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS | KMEMU_CAP_PLACEMENT |
-		KMEMU_CAP_VERIFIER,
+		KMEMU_CAP_VERIFIER | KMEMU_CAP_SECTIONS,
 	.app_data = NULL,
 	.open = emu_open,                           /* open */
 	.close = emu_close,                         /* close */
@@ -416,4 +442,13 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 	.wds_alloc = emu_wds_alloc,                 /* wds_alloc */
 	.wds_get = emu_wds_get,                     /* wds_get */
 	.wds_free = emu_wds_free,                   /* wds_free */
+	.section_create = emu_section_create,       /* section_create */
+	.section_open = emu_section_open,           /* section_open */
+	.section_map = emu_section_map,             /* section_map */
+	.section_unmap = emu_section_unmap,         /* section_unmap */
+	.section_query = emu_section_query,         /* section_query */
+	.handle_close = emu_handle_close,           /* handle_close */
+	.process_open = emu_process_open,           /* process_open */
+	.process_create_child = emu_process_create_child, /* process_create_child */
+	.view_query = emu_view_query,               /* view_query */
 };

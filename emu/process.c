@@ -94,13 +94,15 @@ fail_name:
 
 /**
  * emu_process_free() - tear a process down as process exit does.
- * Drops its shared-buffer holdings, unlinks and frees it.
+ * Closes its handles, unmaps its section views, drops its shared-buffer
+ * holdings, unlinks and frees it.
  * Context: caller holds the machine lock.
  */
 void emu_process_free(struct emu_machine *m, struct emu_process *p)
 {
 	struct emu_process **pp;
 
+	emu_section_release_process(m, p);
 	emu_wds_release_process(m, p);
 	for (pp = &m->procs; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
@@ -109,7 +111,10 @@ void emu_process_free(struct emu_machine *m, struct emu_process *p)
 		}
 	}
 	handle_table_fini(&p->handles);
-	vm_space_fini(&p->user);
+	/* views children inherited from @p keep their pages */
+	emu_section_orphan_process(m, p);
+	vm_space_fini_keep(&p->user);
+	kmemu__free(p->views);
 	kmemu__free(p->holds);
 	kmemu__free(p->name);
 	kmemu__free(p);

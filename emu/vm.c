@@ -189,6 +189,152 @@ kmemu_status vm_unmap(struct vm_space *vs, void *addr)
 	return STATUS_SUCCESS;
 }
 
+/* ---- placement for section views: top-down, fixed, below a limit ---------------- */
+
+/* Gap @i (0..n_areas) of @vs as offsets [*lo, *hi): the free bytes before
+ * area i (or before the end), guards excluded from *lo. */
+static void vm_gap(const struct vm_space *vs, size_t i, uint64_t *lo, uint64_t *hi)
+{
+	*lo = i ? vs->areas[i - 1].start + (vs->areas[i - 1].npages << EMU_PAGE_SHIFT) + vs->guard : 0;
+	*hi = i < vs->n_areas ? vs->areas[i].start : vs->size;
+}
+
+/**
+ * vm_find_free() - find room for @bytes in a space without taking it.
+ * @vs:       space.
+ * @bytes:    size (page multiple, > 0).
+ * @top_down: 0 = lowest fitting slot (first fit), 1 = highest (MEM_TOP_DOWN).
+ * @last:     highest host address the range may cover (inclusive); UINTPTR_MAX
+ *            for no limit (ZeroBits gives one).
+ * @start:    receives the slot's offset from the space's base, @vs->align aligned.
+ * Context: caller holds the machine lock.
+ * Return: 1 when a slot was found, 0 otherwise.
+ */
+int vm_find_free(const struct vm_space *vs, uint64_t bytes, int top_down, uintptr_t last,
+		 uint64_t *start)
+{
+	uint64_t lim;  /* exclusive bound on the end, as an offset */
+
+	if (!vs->base || bytes == 0 || bytes > vs->size || last < (uintptr_t)vs->base)
+		return 0;
+	lim = (uint64_t)(last - (uintptr_t)vs->base);
+	lim = lim >= vs->size ? vs->size : lim + 1;
+	for (size_t k = 0; k <= vs->n_areas; k++) {
+		size_t i = top_down ? vs->n_areas - k : k;
+		uint64_t lo, hi, cand;
+
+		vm_gap(vs, i, &lo, &hi);
+		if (hi > lim)
+			hi = lim;
+		if (hi < lo + bytes + vs->guard)
+			continue;
+		if (top_down) {
+			cand = (hi - vs->guard - bytes) & ~(vs->align - 1);
+			if (cand < lo)
+				continue;
+		} else {
+			cand = (lo + vs->align - 1) & ~(vs->align - 1);
+			if (cand + bytes + vs->guard > hi)
+				continue;
+		}
+		*start = cand;
+		return 1;
+	}
+	return 0;
+}
+
+/**
+ * vm_range_free() - is [@start, @start + @bytes) inside the space and clear of
+ * every area (and its guard)?
+ * Context: caller holds the machine lock.
+ * Return: 1 if free, 0 otherwise.
+ */
+int vm_range_free(const struct vm_space *vs, uint64_t start, uint64_t bytes)
+{
+	if (!vs->base || bytes == 0 || start >= vs->size || bytes > vs->size - start)
+		return 0;
+	for (size_t i = 0; i < vs->n_areas; i++) {
+		const struct vm_area *a = &vs->areas[i];
+		uint64_t end = a->start + (a->npages << EMU_PAGE_SHIFT) + vs->guard;
+
+		if (start < end && a->start < start + bytes + vs->guard)
+			return 0;
+	}
+	return 1;
+}
+
+/**
+ * vm_insert() - record an area at @start without mapping anything: the
+ * caller maps the pages (section views map page by page with their own
+ * protection) and the reservation stays PROT_NONE where it does not.
+ * @vs:     space.
+ * @start:  offset, free per vm_range_free().
+ * @npages: pages.
+ * @pfns:   frame of each page; 0 marks a page with no frame (uncommitted).
+ * @owner:  the area's owner.
+ * Context: caller holds the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_NO_MEMORY when the area array cannot grow.
+ */
+kmemu_status vm_insert(struct vm_space *vs, uint64_t start, uint64_t npages, const uint32_t *pfns,
+		       void *owner)
+{
+	size_t idx = 0;
+
+	if (vs->n_areas == vs->cap_areas) {
+		size_t cap = vs->cap_areas ? vs->cap_areas * 2 : 8;
+		struct vm_area *a = kmemu__realloc(vs->areas, cap * sizeof(*a));
+
+		if (!a)
+			return STATUS_NO_MEMORY;
+		vs->areas = a;
+		vs->cap_areas = cap;
+	}
+	while (idx < vs->n_areas && vs->areas[idx].start < start)
+		idx++;
+	memmove(&vs->areas[idx + 1], &vs->areas[idx], (vs->n_areas - idx) * sizeof(*vs->areas));
+	vs->areas[idx] = (struct vm_area){ .start = start, .npages = npages, .pfns = pfns, .owner = owner };
+	vs->n_areas++;
+	return STATUS_SUCCESS;
+}
+
+/**
+ * vm_forget() - drop the record of the area starting at @addr but leave its
+ * host pages as they are (the caller takes the host range over).
+ * Context: caller holds the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_NOT_MAPPED_VIEW when no area starts there.
+ */
+kmemu_status vm_forget(struct vm_space *vs, void *addr)
+{
+	int found;
+	size_t i = vm_index(vs, addr, &found);
+
+	if (!found || vs->base + vs->areas[i].start != (uint8_t *)addr)
+		return STATUS_NOT_MAPPED_VIEW;
+	memmove(&vs->areas[i], &vs->areas[i + 1], (vs->n_areas - i - 1) * sizeof(*vs->areas));
+	vs->n_areas--;
+	return STATUS_SUCCESS;
+}
+
+/**
+ * vm_space_fini_keep() - drop the reservation except the areas still
+ * recorded, whose host pages stay mapped (another owner took them over).
+ * Context: caller holds the machine lock.
+ */
+void vm_space_fini_keep(struct vm_space *vs)
+{
+	if (vs->base) {
+		for (size_t i = 0; i <= vs->n_areas; i++) {
+			uint64_t lo = i ? vs->areas[i - 1].start + (vs->areas[i - 1].npages << EMU_PAGE_SHIFT) : 0;
+			uint64_t hi = i < vs->n_areas ? vs->areas[i].start : vs->size;
+
+			if (hi > lo)
+				kmemu__sys_munmap(vs->base + lo, hi - lo);
+		}
+	}
+	kmemu__free(vs->areas);
+	memset(vs, 0, sizeof(*vs));
+}
+
 /* vm_lookup() - the area containing @addr, or NULL.  Caller holds the lock. */
 const struct vm_area *vm_lookup(const struct vm_space *vs, const void *addr)
 {

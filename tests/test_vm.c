@@ -512,6 +512,109 @@ static void test_vm_check_detects_corruption(void **state)
 	KT_HEAP_CLEAN();
 }
 
+/* ---- placement for section views (vm_find_free / vm_range_free / vm_insert) ---- */
+
+/* Top-down placement takes the highest free 64 KiB slot; bottom-up the lowest. */
+static void test_vm_place_top_down(void **state)
+{
+	static const uint32_t pfns[4] = { 1, 2, 3, 4 };
+	struct vm_space vs;
+	uint64_t lo, hi;
+	KT_HEAP_BEGIN();
+
+	(void)state;
+	space(&vs, 256, EMU_ALLOC_GRANULARITY, 0);  /* 1 MiB: 16 slots */
+	assert_true(vm_find_free(&vs, 4 * PAGE, 0, UINTPTR_MAX, &lo));
+	assert_true(vm_find_free(&vs, 4 * PAGE, 1, UINTPTR_MAX, &hi));
+	assert_u64_equal(lo, 0);
+	assert_u64_equal(hi, 15 * EMU_ALLOC_GRANULARITY);
+	assert_status(vm_insert(&vs, hi, 4, pfns, NULL), STATUS_SUCCESS);
+	assert_true(vm_find_free(&vs, 4 * PAGE, 1, UINTPTR_MAX, &hi));
+	assert_u64_equal(hi, 14 * EMU_ALLOC_GRANULARITY);
+	/* a 17-page request needs two slots, under the area */
+	assert_true(vm_find_free(&vs, 17 * PAGE, 1, UINTPTR_MAX, &hi));
+	assert_u64_equal(hi, 13 * EMU_ALLOC_GRANULARITY);
+	VM_OK(&vs);
+	assert_status(vm_unmap(&vs, vs.base + 15 * EMU_ALLOC_GRANULARITY), STATUS_SUCCESS);
+	vm_space_fini(&vs);
+	KT_HEAP_CLEAN();
+}
+
+/* A fixed range is free only inside the space and clear of every area. */
+static void test_vm_place_fixed(void **state)
+{
+	static const uint32_t pfns[4] = { 5, 6, 7, 8 };
+	struct vm_space vs;
+	uint8_t *p;
+	KT_HEAP_BEGIN();
+
+	(void)state;
+	space(&vs, 256, EMU_ALLOC_GRANULARITY, 0);
+	assert_true(vm_range_free(&vs, 3 * EMU_ALLOC_GRANULARITY, 4 * PAGE));
+	assert_status(vm_insert(&vs, 3 * EMU_ALLOC_GRANULARITY, 4, pfns, NULL), STATUS_SUCCESS);
+	assert_false(vm_range_free(&vs, 3 * EMU_ALLOC_GRANULARITY, PAGE));
+	assert_false(vm_range_free(&vs, 2 * EMU_ALLOC_GRANULARITY, EMU_ALLOC_GRANULARITY + PAGE));
+	assert_true(vm_range_free(&vs, 2 * EMU_ALLOC_GRANULARITY, EMU_ALLOC_GRANULARITY));
+	assert_true(vm_range_free(&vs, 3 * EMU_ALLOC_GRANULARITY + 4 * PAGE, PAGE));
+	assert_false(vm_range_free(&vs, 15 * EMU_ALLOC_GRANULARITY, 2 * EMU_ALLOC_GRANULARITY));
+	/* lookups see the recorded area; the first fit skips it */
+	p = vs.base + 3 * EMU_ALLOC_GRANULARITY;
+	assert_non_null(vm_lookup(&vs, p + 3 * PAGE));
+	assert_status(vm_forget(&vs, p), STATUS_SUCCESS);
+	assert_null(vm_lookup(&vs, p));
+	assert_status(vm_forget(&vs, p), STATUS_NOT_MAPPED_VIEW);
+	VM_OK(&vs);
+	vm_space_fini(&vs);
+	KT_HEAP_CLEAN();
+}
+
+/* A limit (ZeroBits) bounds the last byte of the slot, in both directions. */
+static void test_vm_place_below_limit(void **state)
+{
+	static const uint32_t pfns[16] = { 1 };
+	struct vm_space vs;
+	uint64_t off;
+	uintptr_t last;
+	KT_HEAP_BEGIN();
+
+	(void)state;
+	space(&vs, 256, EMU_ALLOC_GRANULARITY, 0);
+	last = (uintptr_t)vs.base + 4 * EMU_ALLOC_GRANULARITY - 1;  /* 4 slots allowed */
+	assert_true(vm_find_free(&vs, EMU_ALLOC_GRANULARITY, 1, last, &off));
+	assert_u64_equal(off, 3 * EMU_ALLOC_GRANULARITY);
+	assert_true(vm_find_free(&vs, 4 * EMU_ALLOC_GRANULARITY, 0, last, &off));
+	assert_u64_equal(off, 0);
+	assert_false(vm_find_free(&vs, 5 * EMU_ALLOC_GRANULARITY, 0, last, &off));
+	assert_status(vm_insert(&vs, 0, 16, pfns, NULL), STATUS_SUCCESS);
+	assert_true(vm_find_free(&vs, EMU_ALLOC_GRANULARITY, 0, last, &off));
+	assert_u64_equal(off, EMU_ALLOC_GRANULARITY);
+	assert_false(vm_find_free(&vs, PAGE, 0, (uintptr_t)vs.base - 1, &off));
+	assert_false(vm_find_free(&vs, 4 * EMU_ALLOC_GRANULARITY, 1, last, &off));
+	assert_status(vm_forget(&vs, vs.base), STATUS_SUCCESS);
+	vm_space_fini(&vs);
+	KT_HEAP_CLEAN();
+}
+
+/* vm_space_fini_keep() leaves recorded areas mapped and drops the rest. */
+static void test_vm_fini_keep(void **state)
+{
+	static const uint32_t pfns[1] = { 9 };
+	struct vm_space vs;
+	uint8_t *kept, *gone;
+	KT_HEAP_BEGIN();
+
+	(void)state;
+	space(&vs, 64, EMU_ALLOC_GRANULARITY, 0);
+	kept = map(&vs, pfns, 1, NULL);
+	gone = vs.base + 2 * EMU_ALLOC_GRANULARITY;
+	ram[9 * PAGE] = 0x4D;
+	vm_space_fini_keep(&vs);
+	assert_int_equal(kept[0], 0x4D);  /* still mapped */
+	assert_false(kt_probe(gone, 0));   /* unmapped (or reused, never ours) */
+	munmap(kept, PAGE);
+	KT_HEAP_CLEAN();
+}
+
 #define VM_TEST(f) cmocka_unit_test_setup(f, test_setup)
 
 int main(void)
@@ -528,6 +631,10 @@ int main(void)
 		VM_TEST(test_vm_many_areas),
 		VM_TEST(test_vm_faults),
 		VM_TEST(test_vm_check_detects_corruption),
+		VM_TEST(test_vm_place_top_down),
+		VM_TEST(test_vm_place_fixed),
+		VM_TEST(test_vm_place_below_limit),
+		VM_TEST(test_vm_fini_keep),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

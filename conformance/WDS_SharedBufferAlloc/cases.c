@@ -74,6 +74,8 @@ KMEMU_CASE(option_bits, A "option-bits", KMEMU_CAP_WDS, A "options-bitmask " A "
 	for (size_t i = 0; i < N_VALID; i++) {
 		WD_KERNEL_BUFFER *kb = NULL;
 
+		if (!wds_kind_available(valid_options[i]))
+			continue;
 		if (!KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(2 * WDS_PAGE, valid_options[i], &kb),
 				     WD_STATUS_SUCCESS))
 			continue;
@@ -112,7 +114,11 @@ KMEMU_CASE(success_fills, A "success-fills-description", KMEMU_CAP_WDS,
 {
 	for (size_t i = 0; i < N_VALID; i++) {
 		WD_KERNEL_BUFFER *kb = KMEMU_SENTINEL;
-		DWORD rc = WDS_SharedBufferAlloc(5000, valid_options[i], &kb);
+		DWORD rc;
+
+		if (!wds_kind_available(valid_options[i]))
+			continue;
+		rc = WDS_SharedBufferAlloc(5000, valid_options[i], &kb);
 
 		if (!KMEMU_EXPECT_WD(rc, WD_STATUS_SUCCESS))
 			kmemu_diag("dwOptions 0x%X", valid_options[i]);
@@ -138,6 +144,8 @@ KMEMU_CASE(usable, A "buffer-usable-through-puseraddr", KMEMU_CAP_WDS,
 		WD_KERNEL_BUFFER *kb = NULL;
 		size_t len = 3 * WDS_PAGE + 100;
 
+		if (!wds_kind_available(valid_options[i]))
+			continue;
 		if (!KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(len, valid_options[i], &kb),
 				     WD_STATUS_SUCCESS))
 			continue;
@@ -155,8 +163,11 @@ KMEMU_CASE(user_to_kernel, A "user-write-kernel-read", KMEMU_CAP_WDS | KMEMU_CAP
 	const DWORD kinds[] = { KER_BUF_ALLOC_CONTIG, KER_BUF_ALLOC_NON_CONTIG };
 
 	for (size_t i = 0; i < 2; i++) {
-		WD_KERNEL_BUFFER *kb = wds_setup_alloc(16 * WDS_PAGE, kinds[i]);
+		WD_KERNEL_BUFFER *kb;
 
+		if (!wds_kind_available(kinds[i]))
+			continue;
+		kb = wds_setup_alloc(16 * WDS_PAGE, kinds[i]);
 		wds_fill_user(kb, 21 + (uint32_t)i);
 		WDS_EXPECT_KERNEL_PATTERN(kb, 16 * WDS_PAGE, 21 + (uint32_t)i);
 		KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
@@ -172,8 +183,11 @@ KMEMU_CASE(kernel_to_user, A "kernel-write-user-read", KMEMU_CAP_WDS | KMEMU_CAP
 
 	kmemu_fill(src, len, 31);
 	for (size_t i = 0; i < 2; i++) {
-		WD_KERNEL_BUFFER *kb = wds_setup_alloc(len, kinds[i]);
+		WD_KERNEL_BUFFER *kb;
 
+		if (!wds_kind_available(kinds[i]))
+			continue;
+		kb = wds_setup_alloc(len, kinds[i]);
 		KMEMU_EXPECT_NT(kmemu_kernel_write(kb->pKernelAddr, src, len), STATUS_SUCCESS);
 		WDS_EXPECT_USER_PATTERN(kb, len, 31);
 		KMEMU_EXPECT_EQ(kmemu_uaddr(kb)[len - 1], src[len - 1]);
@@ -351,8 +365,11 @@ KMEMU_CASE(free_restores, A "free-restores-counters", KMEMU_CAP_WDS, A "free-whe
 {
 	for (size_t i = 0; i < N_VALID; i++) {
 		struct kmemu_stats before = wds_stats(), during, after;
-		WD_KERNEL_BUFFER *kb = wds_setup_alloc(5 * WDS_PAGE, valid_options[i]);
+		WD_KERNEL_BUFFER *kb;
 
+		if (!wds_kind_available(valid_options[i]))
+			continue;
+		kb = wds_setup_alloc(5 * WDS_PAGE, valid_options[i]);
 		during = wds_stats();
 		KMEMU_EXPECT_EQ(during.wds_buffers, before.wds_buffers + 1);
 		KMEMU_EXPECT_TRUE(during.frames_used >= before.frames_used + 5);
@@ -371,8 +388,9 @@ KMEMU_CASE(user_mode_process, A "user-mode-process", KMEMU_CAP_WDS | KMEMU_CAP_M
 
 	wds_setup_attach(p);
 	KMEMU_EXPECT_EQ(wds_current_pid(), p);
-	if (KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG, &kb),
+	if (KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(WDS_PAGE, wds_any_kind(), &kb),
 			    WD_STATUS_SUCCESS)) {
+		/* a thread attached to p dereferences p's address */
 		kmemu_uaddr(kb)[7] = 0x77;
 		KMEMU_EXPECT_NT(kmemu_user_read(p, kb->pUserAddr + 7, &byte, 1), STATUS_SUCCESS);
 		KMEMU_EXPECT_EQ(byte, 0x77);
@@ -448,10 +466,10 @@ KMEMU_CASE(heap_failure, A "heap-failure-insufficient-resources",
 	DWORD rc;
 
 	/* one warm-up cycle so bookkeeping arrays already exist */
-	KMEMU_SETUP_WD(WDS_SharedBufferFree(wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG)));
+	KMEMU_SETUP_WD(WDS_SharedBufferFree(wds_setup_alloc(WDS_PAGE, wds_any_kind())));
 	before = wds_stats();
 	KMEMU_SETUP_NT(kmemu_fault_set(&fc));
-	rc = WDS_SharedBufferAlloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG, &kb);
+	rc = WDS_SharedBufferAlloc(WDS_PAGE, wds_any_kind(), &kb);
 	kmemu_fault_get_stats(&fs);
 	kmemu_fault_set(NULL);
 	after = wds_stats();
@@ -519,7 +537,7 @@ KMEMU_CASE(failure_leaves_ppbuf, A "failure-leaves-ppbuf-untouched", KMEMU_CAP_W
 		WD_KERNEL_BUFFER *kb = KMEMU_SENTINEL;
 
 		KMEMU_SETUP_NT(kmemu_fault_set(&fc));
-		KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG, &kb),
+		KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(WDS_PAGE, wds_any_kind(), &kb),
 				WD_INSUFFICIENT_RESOURCES);
 		kmemu_fault_set(NULL);
 		KMEMU_EXPECT_TRUE(kb == KMEMU_SENTINEL);
@@ -636,13 +654,44 @@ KMEMU_CASE(no_run, A "contig-without-free-run-insufficient-resources",
 		KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
 }
 
+KMEMU_CASE(contig_refused, A "contig-refused-without-contiguous-memory", KMEMU_CAP_WDS,
+	   A "contig-unavailable-refused " A "failure-leaves-ppbuf")
+{
+	struct kmemu_stats before, after;
+	WD_KERNEL_BUFFER *kb = KMEMU_SENTINEL;
+	const UINT64 sizes[] = { 1, 16 * WDS_PAGE };
+
+	if (wds_has_caps(KMEMU_CAP_CONTIG))
+		KMEMU_UNSUPPORTED("backend %s has contiguous memory here (KMEMU_CAP_CONTIG)",
+				  kmemu_conform_backend());
+	before = wds_stats();
+	for (size_t i = 0; i < 2; i++) {
+		kb = KMEMU_SENTINEL;
+		if (!KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(sizes[i], KER_BUF_ALLOC_CONTIG, &kb),
+				     WD_INSUFFICIENT_RESOURCES))
+			kmemu_diag("qwBytes %llu", (unsigned long long)sizes[i]);
+		KMEMU_EXPECT_TRUE(kb == KMEMU_SENTINEL);
+		if (kb != KMEMU_SENTINEL && kb)
+			WDS_SharedBufferFree(kb);
+	}
+	after = wds_stats();
+	WDS_EXPECT_COUNTERS_HEAP("after the refused CONTIG Allocs", &after, &before);
+	kb = NULL;
+	if (KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(16 * WDS_PAGE, KER_BUF_ALLOC_NON_CONTIG, &kb),
+			    WD_STATUS_SUCCESS))
+		KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+}
+
 KMEMU_CASE(zero_filled, A "new-buffer-reads-zero", KMEMU_CAP_WDS, A "zero-filled")
 {
 	static const uint8_t zero[4 * WDS_PAGE];
 
 	for (size_t i = 0; i < N_VALID; i++) {
-		WD_KERNEL_BUFFER *kb = wds_setup_alloc(4 * WDS_PAGE, valid_options[i]);
+		WD_KERNEL_BUFFER *kb;
 
+		if (!wds_kind_available(valid_options[i]))
+			continue;
+		kb = wds_setup_alloc(4 * WDS_PAGE, valid_options[i]);
 		KMEMU_EXPECT_MEM(kmemu_uaddr(kb), zero, sizeof(zero));
 		/* dirty the frames, free them, and look at what the next buffer gets */
 		wds_fill_user(kb, 61);
@@ -656,12 +705,13 @@ KMEMU_CASE(zero_filled, A "new-buffer-reads-zero", KMEMU_CAP_WDS, A "zero-filled
 KMEMU_CASE(unrounded, A "qwbytes-reported-unrounded", KMEMU_CAP_WDS,
 	   A "qwbytes-unrounded " A "stores-size-and-options")
 {
-	WD_KERNEL_BUFFER *kb = wds_setup_alloc(5000, KER_BUF_ALLOC_CONTIG), *kb2;
+	DWORD kind = wds_any_kind();
+	WD_KERNEL_BUFFER *kb = wds_setup_alloc(5000, kind), *kb2;
 
 	KMEMU_EXPECT_EQ(kb->qwBytes, 5000);
 	kb2 = wds_setup_get(kb->hKerBuf);
 	KMEMU_EXPECT_EQ(kb2->qwBytes, 5000);
-	KMEMU_EXPECT_EQ(kb2->dwOptions, KER_BUF_ALLOC_CONTIG);
+	KMEMU_EXPECT_EQ(kb2->dwOptions, kind);
 	KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb2), WD_STATUS_SUCCESS);
 	KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
 }
@@ -675,13 +725,15 @@ KMEMU_CASE(out_of_frames, A "frames-exhausted-insufficient-resources",
 	struct kmemu_fault_stats fs;
 	const UINT64 sizes[] = { 1, 4 * WDS_PAGE };
 
-	KMEMU_SETUP_WD(WDS_SharedBufferFree(wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG)));
+	KMEMU_SETUP_WD(WDS_SharedBufferFree(wds_setup_alloc(WDS_PAGE, wds_any_kind())));
 	before = wds_stats();
 	for (size_t i = 0; i < 2; i++) {
 		for (size_t k = 0; k < N_VALID; k++) {
 			WD_KERNEL_BUFFER *kb = KMEMU_SENTINEL;
 			DWORD rc;
 
+			if (!wds_kind_available(valid_options[k]))
+				continue;
 			KMEMU_SETUP_NT(kmemu_fault_set(&fc));
 			rc = WDS_SharedBufferAlloc(sizes[i], valid_options[k], &kb);
 			kmemu_fault_get_stats(&fs);
@@ -742,7 +794,8 @@ static void oom_loop_alloc_free(const char *name, UINT64 bytes, DWORD options)
 KMEMU_CASE(oom_loop, A "oom-loop-alloc-free", KMEMU_CAP_WDS | KMEMU_CAP_FAULT_INJECT,
 	   A "oom-loop " A "heap-failure " A "kernel-error-frees-struct")
 {
-	oom_loop_alloc_free("Alloc+Free CONTIG", 3 * WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	if (wds_kind_available(KER_BUF_ALLOC_CONTIG))
+		oom_loop_alloc_free("Alloc+Free CONTIG", 3 * WDS_PAGE, KER_BUF_ALLOC_CONTIG);
 	oom_loop_alloc_free("Alloc+Free NON_CONTIG|CACHED", 3 * WDS_PAGE + 1,
 			    KER_BUF_ALLOC_NON_CONTIG | KER_BUF_ALLOC_CACHED);
 }
@@ -793,6 +846,7 @@ const struct kmemu_case *const kmemu_cases_WDS_SharedBufferAlloc[] = {
 	KMEMU_CASE_REF(no_kind),
 	KMEMU_CASE_REF(above_4gib),
 	KMEMU_CASE_REF(no_run),
+	KMEMU_CASE_REF(contig_refused),
 	KMEMU_CASE_REF(zero_filled),
 	KMEMU_CASE_REF(unrounded),
 	KMEMU_CASE_REF(out_of_frames),

@@ -34,9 +34,13 @@ KMEMU_CASE(releases, F "releases-frames-and-handle", KMEMU_CAP_WDS,
 
 	for (size_t i = 0; i < 2; i++) {
 		struct kmemu_stats before = wds_stats(), after;
-		WD_KERNEL_BUFFER *kb = wds_setup_alloc(7 * WDS_PAGE, kinds[i]), *got = KMEMU_SENTINEL;
-		DWORD h = kb->hKerBuf, rc;
+		WD_KERNEL_BUFFER *kb, *got = KMEMU_SENTINEL;
+		DWORD h, rc;
 
+		if (!wds_kind_available(kinds[i]))
+			continue;
+		kb = wds_setup_alloc(7 * WDS_PAGE, kinds[i]);
+		h = kb->hKerBuf;
 		wds_fill_user(kb, 71);
 		rc = WDS_SharedBufferFree(kb);
 		KMEMU_EXPECT_WD(rc, WD_STATUS_SUCCESS);
@@ -51,7 +55,7 @@ KMEMU_CASE(releases, F "releases-frames-and-handle", KMEMU_CAP_WDS,
 KMEMU_CASE(only_allocated_pointer, F "only-the-allocated-pointer", KMEMU_CAP_WDS,
 	   F "pbuf-from-alloc " F "not-held-untouched")
 {
-	WD_KERNEL_BUFFER *kb = wds_setup_alloc(2 * WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	WD_KERNEL_BUFFER *kb = wds_setup_alloc(2 * WDS_PAGE, wds_any_kind());
 	WD_KERNEL_BUFFER copy = *kb, saved = *kb;
 	struct kmemu_stats before = wds_stats(), after;
 
@@ -90,7 +94,7 @@ KMEMU_CASE(windows_linux, F "implemented-on-linux-and-windows", KMEMU_CAP_WDS,
 	if (strcmp(u.sysname, "Linux") && !strstr(u.sysname, "Windows") &&
 	    !strstr(u.sysname, "CYGWIN") && !strstr(u.sysname, "MINGW") && !strstr(u.sysname, "MSYS"))
 		KMEMU_UNSUPPORTED("host '%s' is neither Windows nor Linux", u.sysname);
-	kb = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	kb = wds_setup_alloc(WDS_PAGE, wds_any_kind());
 	KMEMU_EXPECT_NE(WDS_SharedBufferFree(kb), WD_NOT_IMPLEMENTED);
 }
 
@@ -104,7 +108,7 @@ KMEMU_CASE(null, F "null-invalid-parameter", KMEMU_CAP_WDS, F "null")
 KMEMU_CASE(error_codes, F "failure-returns-wd-error-code", KMEMU_CAP_WDS,
 	   F "returns-error-code")
 {
-	WD_KERNEL_BUFFER *kb = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	WD_KERNEL_BUFFER *kb = wds_setup_alloc(WDS_PAGE, wds_any_kind());
 	WD_KERNEL_BUFFER copy = *kb;
 
 	WDS_EXPECT_ERROR_CODE(WDS_SharedBufferFree(NULL));
@@ -135,7 +139,7 @@ KMEMU_CASE(foreign_process, F "other-process-description-invalid-handle",
 	   KMEMU_CAP_WDS | KMEMU_CAP_MULTI_PROCESS, F "foreign-process " F "returns-error-code")
 {
 	kmemu_pid self = wds_current_pid(), b = wds_setup_process("free-foreign");
-	WD_KERNEL_BUFFER *kb = wds_setup_alloc(2 * WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	WD_KERNEL_BUFFER *kb = wds_setup_alloc(2 * WDS_PAGE, wds_any_kind());
 	DWORD rc;
 
 	wds_fill_user(kb, 81);
@@ -157,7 +161,7 @@ KMEMU_CASE(allocator_first, F "allocator-frees-first-getter-keeps",
 	const size_t len = 3 * WDS_PAGE + 17;
 	kmemu_pid a = wds_current_pid(), b = wds_setup_process("getter"), c;
 	struct kmemu_stats s0 = wds_stats(), s1, s2, s3;
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(len, KER_BUF_ALLOC_CONTIG), *kb, *kc;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(len, wds_any_kind()), *kb, *kc;
 	DWORD h = ka->hKerBuf;
 
 	wds_fill_user(ka, 91);
@@ -221,7 +225,7 @@ KMEMU_CASE(three_holders, F "released-after-last-of-three",
 	const unsigned pages = 6;
 	kmemu_pid a = wds_current_pid(), b = wds_setup_process("b"), c = wds_setup_process("c");
 	struct kmemu_stats s0 = wds_stats(), s;
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(pages * WDS_PAGE, KER_BUF_ALLOC_CONTIG), *kb, *kc;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(pages * WDS_PAGE, wds_any_kind()), *kb, *kc;
 	uint64_t held;
 
 	wds_setup_attach(b);
@@ -252,9 +256,13 @@ KMEMU_CASE(freed_view, F "freed-view-inaccessible", KMEMU_CAP_WDS, F "unmaps-use
 	const DWORD kinds[] = { KER_BUF_ALLOC_CONTIG, KER_BUF_ALLOC_NON_CONTIG };
 
 	for (size_t i = 0; i < 2; i++) {
-		WD_KERNEL_BUFFER *kb = wds_setup_alloc(2 * WDS_PAGE, kinds[i]);
-		uint8_t *u = kmemu_uaddr(kb);
+		WD_KERNEL_BUFFER *kb;
+		uint8_t *u;
 
+		if (!wds_kind_available(kinds[i]))
+			continue;
+		kb = wds_setup_alloc(2 * WDS_PAGE, kinds[i]);
+		u = kmemu_uaddr(kb);
 		KMEMU_EXPECT_TRUE(kmemu_try_write(u));
 		KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
 		KMEMU_EXPECT_TRUE(!kmemu_try_read(u));
@@ -292,7 +300,7 @@ KMEMU_CASE(exit_only_holder, F "process-exit-releases-only-holder",
 	DWORD h;
 
 	wds_setup_attach(p);
-	kb = wds_setup_alloc(4 * WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	kb = wds_setup_alloc(4 * WDS_PAGE, wds_any_kind());
 	h = kb->hKerBuf;
 	wds_setup_attach(self);
 	KMEMU_ASSERT_NT(kmemu_process_destroy(p), STATUS_SUCCESS);
@@ -313,7 +321,7 @@ KMEMU_CASE(exit_allocator, F "process-exit-of-allocator-other-holder-reads",
 	WD_KERNEL_BUFFER *ka, *kb;
 
 	wds_setup_attach(a);
-	ka = wds_setup_alloc(len, KER_BUF_ALLOC_CONTIG);
+	ka = wds_setup_alloc(len, wds_any_kind());
 	wds_fill_user(ka, 94);
 	wds_setup_attach(b);
 	kb = wds_setup_get(ka->hKerBuf);

@@ -35,7 +35,8 @@ KMEMU_CASE(other_process, G "other-process-maps-same-buffer",
 {
 	const size_t len = 3 * WDS_PAGE + 10;
 	kmemu_pid a = wds_current_pid(), b = wds_setup_process("getter");
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(len, KER_BUF_ALLOC_CONTIG | KER_BUF_ALLOC_CACHED);
+	const DWORD kind = wds_any_kind() | KER_BUF_ALLOC_CACHED;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(len, kind);
 	WD_KERNEL_BUFFER *kb = KMEMU_SENTINEL;
 	static uint8_t buf[3 * WDS_PAGE + 10];
 	DWORD rc;
@@ -53,7 +54,7 @@ KMEMU_CASE(other_process, G "other-process-maps-same-buffer",
 	KMEMU_ASSERT_TRUE(kb != NULL && kb != KMEMU_SENTINEL && kb != ka);
 	KMEMU_EXPECT_EQ(kb->hKerBuf, ka->hKerBuf);
 	KMEMU_EXPECT_EQ(kb->qwBytes, len);
-	KMEMU_EXPECT_EQ(kb->dwOptions, KER_BUF_ALLOC_CONTIG | KER_BUF_ALLOC_CACHED);
+	KMEMU_EXPECT_EQ(kb->dwOptions, kind);
 	KMEMU_EXPECT_NE(kb->dwOptions, KER_BUF_GET_EXISTING_BUF);
 	KMEMU_EXPECT_EQ(kb->pKernelAddr, ka->pKernelAddr);
 	KMEMU_EXPECT_NE(kb->pUserAddr, 0);
@@ -100,7 +101,7 @@ KMEMU_CASE(handle_by_pipe, G "handle-carried-by-pipe", KMEMU_CAP_WDS | KMEMU_CAP
 	   G "handle-received-by-ipc")
 {
 	kmemu_pid a = wds_current_pid(), b = wds_setup_process("receiver");
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG), *kb = NULL;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, wds_any_kind()), *kb = NULL;
 	UINT64 msg = ka->hKerBuf, received = 0;  /* WDS IPC carries it as qwMsgData */
 	int fds[2];
 
@@ -148,16 +149,19 @@ KMEMU_CASE(sample_flow, G "sample-contig-string-shared", KMEMU_CAP_WDS | KMEMU_C
 	char got[sizeof(text)];
 	DWORD rc;
 
-	/* the sample's size bounds: 1 works, 0xFFFFFFFF works or runs out of RAM */
-	if (KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(1, KER_BUF_ALLOC_CONTIG, &one), WD_STATUS_SUCCESS))
+	/* the sample's size bounds: 1 works, 0xFFFFFFFF works or runs out of RAM;
+	 * the sample allocates CONTIG, where the backend has contiguous memory */
+	const DWORD kind = wds_any_kind();
+
+	if (KMEMU_EXPECT_WD(WDS_SharedBufferAlloc(1, kind, &one), WD_STATUS_SUCCESS))
 		KMEMU_EXPECT_WD(WDS_SharedBufferFree(one), WD_STATUS_SUCCESS);
-	rc = WDS_SharedBufferAlloc(0xFFFFFFFFull, KER_BUF_ALLOC_CONTIG, &big);
+	rc = WDS_SharedBufferAlloc(0xFFFFFFFFull, kind, &big);
 	if (rc == WD_STATUS_SUCCESS)
 		KMEMU_EXPECT_WD(WDS_SharedBufferFree(big), WD_STATUS_SUCCESS);
 	else
 		KMEMU_EXPECT_WD(rc, WD_INSUFFICIENT_RESOURCES);
 
-	ka = wds_setup_alloc(sizeof(text), KER_BUF_ALLOC_CONTIG);
+	ka = wds_setup_alloc(sizeof(text), kind);
 	memcpy(kmemu_uaddr(ka), text, sizeof(text));
 	wds_setup_attach(b);
 	kb = wds_setup_get(WDS_SharedBufferGetGlobalHandle(ka));
@@ -172,7 +176,7 @@ KMEMU_CASE(sample_flow, G "sample-contig-string-shared", KMEMU_CAP_WDS | KMEMU_C
 
 KMEMU_CASE(null_out, G "null-ppkerbuf-invalid-parameter", KMEMU_CAP_WDS, G "null-ppkerbuf")
 {
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, wds_any_kind());
 	struct kmemu_stats before = wds_stats(), after;
 
 	KMEMU_EXPECT_WD(WDS_SharedBufferGet(ka->hKerBuf, NULL), WD_INVALID_PARAMETER);
@@ -193,7 +197,7 @@ KMEMU_CASE(zero_handle, G "zero-handle-invalid-handle", KMEMU_CAP_WDS,
 
 KMEMU_CASE(error_codes, G "failure-returns-wd-error-code", KMEMU_CAP_WDS, G "returns-error-code")
 {
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG), *kb = NULL;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, wds_any_kind()), *kb = NULL;
 	DWORD h = ka->hKerBuf;
 
 	WDS_EXPECT_ERROR_CODE(WDS_SharedBufferGet(h, NULL));
@@ -206,7 +210,7 @@ KMEMU_CASE(error_codes, G "failure-returns-wd-error-code", KMEMU_CAP_WDS, G "ret
 KMEMU_CASE(failure_clears, G "failure-clears-ppkerbuf", KMEMU_CAP_WDS,
 	   G "failure-clears-ppkerbuf")
 {
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG), *kb;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, wds_any_kind()), *kb;
 	DWORD h = ka->hKerBuf;
 	const DWORD bad[] = { 0, h + 1, ~h, 0xFFFFFFFFu };
 
@@ -226,7 +230,7 @@ KMEMU_CASE(failure_clears, G "failure-clears-ppkerbuf", KMEMU_CAP_WDS,
 		struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .repeat = UINT32_MAX,
 						 .resources = KMEMU_FAULT_HEAP };
 
-		ka = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+		ka = wds_setup_alloc(WDS_PAGE, wds_any_kind());
 		kb = KMEMU_SENTINEL;
 		KMEMU_SETUP_NT(kmemu_fault_set(&fc));
 		KMEMU_EXPECT_NE(WDS_SharedBufferGet(ka->hKerBuf, &kb), WD_STATUS_SUCCESS);
@@ -241,7 +245,7 @@ KMEMU_CASE(heap_failure, G "heap-failure-insufficient-resources",
 {
 	struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .resources = KMEMU_FAULT_HEAP };
 	kmemu_pid a = wds_current_pid(), b = wds_setup_process("getter");
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(2 * WDS_PAGE, KER_BUF_ALLOC_CONTIG), *kb;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(2 * WDS_PAGE, wds_any_kind()), *kb;
 	struct kmemu_stats before, after;
 	struct kmemu_fault_stats fs;
 	DWORD rc;
@@ -314,7 +318,7 @@ KMEMU_CASE(same_process, G "same-process-second-mapping", KMEMU_CAP_WDS,
 
 KMEMU_CASE(stale, G "stale-after-every-holder-freed", KMEMU_CAP_WDS, G "stale-handle")
 {
-	WD_KERNEL_BUFFER *k1 = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG), *k2, *k3 = NULL;
+	WD_KERNEL_BUFFER *k1 = wds_setup_alloc(WDS_PAGE, wds_any_kind()), *k2, *k3 = NULL;
 	WD_KERNEL_BUFFER *got = KMEMU_SENTINEL;
 	DWORD h = k1->hKerBuf;
 
@@ -332,7 +336,7 @@ KMEMU_CASE(stale, G "stale-after-every-holder-freed", KMEMU_CAP_WDS, G "stale-ha
 KMEMU_CASE(unknown, G "never-issued-handle-invalid", KMEMU_CAP_WDS,
 	   G "unknown-handle " G "failure-clears-ppkerbuf")
 {
-	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG), *kb, *kn;
+	WD_KERNEL_BUFFER *ka = wds_setup_alloc(WDS_PAGE, wds_any_kind()), *kb, *kn;
 	DWORD h = ka->hKerBuf;
 	const DWORD bad[] = { h + 1, ~h, 0xFFFFFFFFu };
 
@@ -346,7 +350,7 @@ KMEMU_CASE(unknown, G "never-issued-handle-invalid", KMEMU_CAP_WDS,
 	}
 	/* a dead handle does not come back to name the next buffer */
 	KMEMU_EXPECT_WD(WDS_SharedBufferFree(ka), WD_STATUS_SUCCESS);
-	kn = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	kn = wds_setup_alloc(WDS_PAGE, wds_any_kind());
 	kb = KMEMU_SENTINEL;
 	if (kn->hKerBuf == h)
 		KMEMU_FAIL("the new buffer reuses the dead handle 0x%08X", h);

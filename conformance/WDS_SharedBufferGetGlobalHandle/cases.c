@@ -9,7 +9,7 @@
 KMEMU_CASE(equals_hkerbuf, H "equals-hkerbuf", KMEMU_CAP_WDS,
 	   H "returns-global-handle " H "return-value " H "prototype " H "pkerbuf-description")
 {
-	WD_KERNEL_BUFFER *kb = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG), *again = NULL;
+	WD_KERNEL_BUFFER *kb = wds_setup_alloc(WDS_PAGE, wds_any_kind()), *again = NULL;
 	int is_dword = _Generic(WDS_SharedBufferGetGlobalHandle(kb), DWORD: 1, default: 0);
 
 #ifndef WDS_SharedBufferGetGlobalHandle
@@ -89,7 +89,7 @@ KMEMU_CASE(distinct, H "distinct-handles", KMEMU_CAP_WDS, H "distinct-per-buffer
 	DWORD dead;
 
 	for (int i = 0; i < 3; i++) {
-		kb[i] = wds_setup_alloc(WDS_PAGE, i % 2 ? KER_BUF_ALLOC_NON_CONTIG : KER_BUF_ALLOC_CONTIG);
+		kb[i] = wds_setup_alloc(WDS_PAGE, i % 2 ? KER_BUF_ALLOC_NON_CONTIG : wds_any_kind());
 		KMEMU_EXPECT_NE(WDS_SharedBufferGetGlobalHandle(kb[i]), 0);
 		for (int j = 0; j < i; j++)
 			KMEMU_EXPECT_NE(WDS_SharedBufferGetGlobalHandle(kb[i]),
@@ -97,7 +97,7 @@ KMEMU_CASE(distinct, H "distinct-handles", KMEMU_CAP_WDS, H "distinct-per-buffer
 	}
 	dead = WDS_SharedBufferGetGlobalHandle(kb[1]);
 	KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb[1]), WD_STATUS_SUCCESS);
-	kn = wds_setup_alloc(WDS_PAGE, KER_BUF_ALLOC_CONTIG);
+	kn = wds_setup_alloc(WDS_PAGE, wds_any_kind());
 	KMEMU_EXPECT_NE(WDS_SharedBufferGetGlobalHandle(kn), dead);
 	KMEMU_EXPECT_WD(WDS_SharedBufferFree(kn), WD_STATUS_SUCCESS);
 	KMEMU_EXPECT_WD(WDS_SharedBufferFree(kb[0]), WD_STATUS_SUCCESS);

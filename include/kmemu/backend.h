@@ -26,7 +26,10 @@
 extern "C" {
 #endif
 
-#define KMEMU_BACKEND_VERSION 1
+/* Version 1: up to ->wds_free.  Version 2 appends the section slots
+ * (->section_create ... ->view_query); the api layer calls them only on
+ * tables whose ->version is at least 2. */
+#define KMEMU_BACKEND_VERSION 2
 
 /* Capabilities a backend declares.  Conformance cases name the ones they need. */
 #define KMEMU_CAP_WDS            (1ull << 0)   /* WDS_SharedBuffer* */
@@ -40,9 +43,38 @@ extern "C" {
 #define KMEMU_CAP_CHECKERS       (1ull << 8)   /* invariant checkers */
 #define KMEMU_CAP_PLACEMENT      (1ull << 9)   /* placement policies (scatter ...) */
 #define KMEMU_CAP_VERIFIER       (1ull << 10)  /* WDF / Driver Verifier behaviour */
+#define KMEMU_CAP_SECTIONS       (1ull << 11)  /* Zw*Section, views, process handles (v2) */
 
 /* Human-readable name of one capability bit, or NULL. */
 const char *kmemu_cap_name(uint64_t cap);
+
+/* ZwCreateSection's arguments after the api layer's checks (see api/section.c). */
+struct kmemu_section_create_args {
+	uint32_t access;           /* DesiredAccess, generic rights already mapped */
+	const uint16_t *name;      /* UTF-16 name (starts with '\\'), or NULL for unnamed */
+	size_t name_len;           /* UTF-16 units in @name */
+	uint32_t obj_attributes;   /* OBJ_* (OBJ_OPENIF, OBJ_CASE_INSENSITIVE ...) */
+	int has_size;              /* MaximumSize was given */
+	int64_t size;              /* *MaximumSize (bytes) when @has_size */
+	uint32_t protect;          /* SectionPageProtection, already valid */
+	uint32_t attributes;       /* AllocationAttributes, already valid */
+	uintptr_t file;            /* FileHandle value, 0 = paging-file backed */
+};
+
+/* ZwMapViewOfSection's arguments; in/out fields are written only on success. */
+struct kmemu_section_map_args {
+	uintptr_t section;         /* SectionHandle value */
+	uintptr_t process;         /* ProcessHandle value ((uintptr_t)-1 = current) */
+	uintptr_t base;            /* in: *BaseAddress (0 = system chooses); out: view base */
+	uint64_t zero_bits;        /* ZeroBits */
+	uint64_t commit_size;      /* CommitSize (bytes) */
+	int has_offset;            /* SectionOffset was given */
+	uint64_t offset;           /* in/out: *SectionOffset (bytes), 0 when absent */
+	uint64_t view_size;        /* in/out: *ViewSize (bytes) */
+	uint32_t inherit;          /* ViewShare / ViewUnmap, already valid */
+	uint32_t allocation_type;  /* MEM_* bits, already valid */
+	uint32_t protect;          /* Win32Protect, already valid */
+};
 
 struct kmemu_backend_ops {
 	int version;                     /* KMEMU_BACKEND_VERSION the table was built for */
@@ -104,6 +136,35 @@ struct kmemu_backend_ops {
 	 * WD_STATUS_SUCCESS; WD_INVALID_HANDLE when the current process holds no
 	 * such @kb (the caller must then not free @kb). */
 	DWORD (*wds_free)(void *st, WD_KERNEL_BUFFER *kb);
+
+	/* ---- sections and views (version 2) ---------------------------------- */
+	/* The api layer has checked the IRQL, the pointers, the OBJECT_ATTRIBUTES
+	 * shape and the pure parameter rules (see api/section.c); a slot checks
+	 * the rest in the documented order.  Handles are the values of HANDLE. */
+	/* ZwCreateSection: *@handle receives a handle in the current process.
+	 * Return: STATUS_SUCCESS / STATUS_OBJECT_NAME_EXISTS, or a failure. */
+	kmemu_status (*section_create)(void *st, const struct kmemu_section_create_args *a,
+				       uintptr_t *handle);
+	/* ZwOpenSection by name (@name_len UTF-16 units). */
+	kmemu_status (*section_open)(void *st, uint32_t access, const uint16_t *name,
+				     size_t name_len, uint32_t obj_attributes, uintptr_t *handle);
+	/* ZwMapViewOfSection from step 5 of spec §9b on. */
+	kmemu_status (*section_map)(void *st, struct kmemu_section_map_args *a);
+	/* ZwUnmapViewOfSection. */
+	kmemu_status (*section_unmap)(void *st, uintptr_t process, uintptr_t base);
+	/* NtQuerySection: @buf (@len bytes) receives class @cls; *@ret_len the size. */
+	kmemu_status (*section_query)(void *st, uintptr_t section, int cls, void *buf, size_t len,
+				      size_t *ret_len);
+	/* ZwClose of a handle of the current process. */
+	kmemu_status (*handle_close)(void *st, uintptr_t handle);
+	/* Test side: a handle (in the current process) to process @pid with @access. */
+	kmemu_status (*process_open)(void *st, kmemu_pid pid, uint32_t access, uintptr_t *handle);
+	/* Test side: a process created as a child of @parent (ViewShare views inherited). */
+	kmemu_status (*process_create_child)(void *st, kmemu_pid parent, const char *name,
+					     kmemu_pid *out);
+	/* Test side: the view of process @pid (0 = current) containing @addr. */
+	kmemu_status (*view_query)(void *st, kmemu_pid pid, const void *addr,
+				   struct kmemu_view_info *out);
 };
 
 /**
@@ -123,6 +184,19 @@ kmemu_status kmemu_backend_register(const struct kmemu_backend_ops *ops);
  * Return: the ops table.
  */
 const struct kmemu_backend_ops *kmemu_backend_ops_of(struct kmemu_backend *b, void **st);
+
+/**
+ * kmemu_backend_instance_lacks() - report, from ->open, capabilities this
+ * machine does not give the instance being opened.
+ * @caps: KMEMU_CAP_* bits of ops->caps to clear for this instance (e.g. no
+ *        huge pages reserved: KMEMU_CAP_CONTIG).  Calls accumulate.
+ *
+ * ops->caps says what a backend can do at best; kmemu_backend_caps() of an
+ * instance says what it can do here, so the conformance runner reports the
+ * cases needing the rest UNSUPPORTED instead of failing them.
+ * Context: only inside the backend's ->open, on the thread running it.
+ */
+void kmemu_backend_instance_lacks(uint64_t caps);
 
 #ifdef __cplusplus
 }

@@ -165,6 +165,10 @@ const char *kmemu_backend_name(struct kmemu_backend *b);
 /**
  * kmemu_backend_caps() - capability bits (KMEMU_CAP_*) of an instance.
  * @b: instance; NULL means the current one.
+ *
+ * What the instance can do on this machine: its table's ops->caps less what
+ * its open found lacking (e.g. the linux backend without huge pages has no
+ * KMEMU_CAP_CONTIG).
  * Return: the bit mask (0 if no backend could be opened).
  */
 uint64_t kmemu_backend_caps(struct kmemu_backend *b);
@@ -230,6 +234,64 @@ kmemu_status kmemu_process_attach(kmemu_pid pid, kmemu_pid *old);
  * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER for NULL.
  */
 kmemu_status kmemu_process_current(kmemu_pid *out);
+
+/**
+ * kmemu_process_create_child() - create an emulated process as a child of @parent.
+ * @parent: the parent process.
+ * @name:   a label (copied; may be NULL).
+ * @out:    receives the child's id.
+ *
+ * As on Windows, views the parent mapped with ViewShare are mapped in the
+ * child at the same addresses (the same pages, the same protection); views
+ * mapped with ViewUnmap are not.  Handles are not inherited.  The child is
+ * not made current.
+ * Context: PASSIVE.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (NULL @out, no such
+ * parent); STATUS_INSUFFICIENT_RESOURCES; STATUS_NOT_SUPPORTED where the
+ * backend has no sections (KMEMU_CAP_SECTIONS).
+ */
+kmemu_status kmemu_process_create_child(kmemu_pid parent, const char *name, kmemu_pid *out);
+
+/**
+ * kmemu_process_open() - an NT handle to an emulated process.
+ * @pid:    the process.
+ * @access: granted access (PROCESS_VM_OPERATION to map and unmap views).
+ * @out:    receives the handle (a HANDLE), valid in the calling thread's
+ *          current process; close it with ZwClose().
+ *
+ * The handle names the process object: after the process is destroyed it
+ * stays valid, and the section services then return
+ * STATUS_PROCESS_IS_TERMINATING.
+ * Context: PASSIVE.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (NULL @out, no such
+ * process); STATUS_NO_MEMORY / STATUS_INSUFFICIENT_RESOURCES (handle table);
+ * STATUS_NOT_SUPPORTED without KMEMU_CAP_SECTIONS.
+ */
+kmemu_status kmemu_process_open(kmemu_pid pid, uint32_t access, void **out);
+
+/* What kmemu_view_query() reports about one view. */
+struct kmemu_view_info {
+	void *base;               /* first byte of the view (64 KiB aligned) */
+	uint64_t size;            /* bytes (page multiple) */
+	uint64_t section_offset;  /* offset of the view in its section */
+	uint32_t protect;         /* Win32Protect as mapped, plus PAGE_NOCACHE or
+				   * PAGE_WRITECOMBINE taken from the section (AllocationProtect) */
+	uint32_t state;           /* MEM_COMMIT or MEM_RESERVE: the page at the address asked */
+	uint32_t inherit;         /* ViewShare or ViewUnmap */
+};
+
+/**
+ * kmemu_view_query() - the section view containing an address (VirtualQuery's
+ * view of it).
+ * @pid:  process (0 = the calling thread's).
+ * @addr: any address inside the view.
+ * @out:  receives the description.
+ * Context: PASSIVE.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (NULL @out, no such
+ * process); STATUS_NOT_MAPPED_VIEW when no view of @pid contains @addr;
+ * STATUS_NOT_SUPPORTED without KMEMU_CAP_SECTIONS.
+ */
+kmemu_status kmemu_view_query(kmemu_pid pid, const void *addr, struct kmemu_view_info *out);
 
 /* ------------------------------------------------------------------------ */
 /* Test-side memory access                                                   */

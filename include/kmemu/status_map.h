@@ -23,6 +23,7 @@
 	XX(STATUS_DEVICE_BUSY, "The device is busy") \
 	XX(STATUS_UNSUCCESSFUL, "The operation was unsuccessful") \
 	XX(STATUS_NOT_IMPLEMENTED, "The requested operation is not implemented") \
+	XX(STATUS_INVALID_INFO_CLASS, "The information class is not valid") \
 	XX(STATUS_INFO_LENGTH_MISMATCH, "The length does not match the information class") \
 	XX(STATUS_ACCESS_VIOLATION, "Invalid access to memory location") \
 	XX(STATUS_INVALID_HANDLE, "An invalid handle was specified") \

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * section.c - the section services (ZwCreateSection, ZwOpenSection,
+ * ZwMapViewOfSection, ZwUnmapViewOfSection, ZwClose, NtQuerySection and the
+ * Nt* aliases): the api half, for every backend.
+ *
+ * This half does what happens on Windows before the memory manager sees the
+ * call, and what no kernel of another OS could check for us: the IRQL rule
+ * (PASSIVE_LEVEL, else the bug check below), capturing the caller's pointers
+ * (a NULL out-pointer is the access violation the Nt probe raises), the shape
+ * of OBJECT_ATTRIBUTES, and the pure parameter rules of spec/sections.md §9b
+ * steps 1-3 (InheritDisposition, AllocationType bits, Win32Protect) and of
+ * §2 (AllocationAttributes, SectionPageProtection).  Everything that needs
+ * the machine - sizes, handles, addresses, placement - is the backend's
+ * (ops->section_*, version 2).  A backend whose table is older than version
+ * 2 answers STATUS_NOT_SUPPORTED.
+ *
+ * IRQL: every service here requires PASSIVE_LEVEL.  At a higher level the
+ * call raises IRQL_NOT_LESS_OR_EQUAL (0xA), p1 = the routine's address,
+ * p2 = the IRQL, p3 = 8 (execute), p4 = the routine's address: Nt/Zw
+ * section services are pageable code (ntoskrnl's PAGE section), and Driver
+ * Verifier's IRQL checking trims pageable memory whenever IRQL is raised, so
+ * entering one at DISPATCH_LEVEL faults on an instruction fetch that cannot
+ * be paged in - the documented 0xA with an execute access.  If a handler
+ * returns from the report, the call returns STATUS_UNSUCCESSFUL and does
+ * nothing.  The Nt* functions are the Zw* ones (a kernel-mode caller's
+ * previous mode is KernelMode for both here).
+ */
+#include <string.h>
+#include <wdm.h>
+#include "core.h"
+
+/* AllocationType bits NtMapViewOfSection accepts on x64 (spec §4.1 step 2
+ * plus the seed's MEM_DIFFERENT_IMAGE_BASE_OK and MEM_REPLACE_PLACEHOLDER). */
+#define MAP_ALLOCATION_TYPES (MEM_TOP_DOWN | MEM_LARGE_PAGES | SEC_NO_CHANGE | MEM_RESERVE | \
+			      MEM_DIFFERENT_IMAGE_BASE_OK | MEM_REPLACE_PLACEHOLDER)
+/* AllocationAttributes bits ZwCreateSection accepts (spec §2). */
+#define CREATE_ATTRIBUTES (SEC_COMMIT | SEC_RESERVE | SEC_IMAGE | SEC_NOCACHE | SEC_WRITECOMBINE | \
+			   SEC_LARGE_PAGES | SEC_NO_CHANGE)
+#define HANDLE_VALUE(h) ((uintptr_t)(h))
+
+/* ---- shared checks ------------------------------------------------------------- */
+
+/* The current backend if it serves sections, else NULL with *@rc set. */
+static struct kmemu_backend *section_backend(kmemu_status *rc)
+{
+	struct kmemu_backend *b = kmemu__current();
+
+	if (!b) {
+		*rc = STATUS_NOT_FOUND;
+		return NULL;
+	}
+	if (b->ops->version < 2 || !(kmemu_backend_caps(b) & KMEMU_CAP_SECTIONS)) {
+		*rc = STATUS_NOT_SUPPORTED;
+		return NULL;
+	}
+	return b;
+}
+
+/* 0 at PASSIVE_LEVEL; otherwise reports the bug check (see the file comment)
+ * and returns 1 when a handler returned.  No lock is held here. */
+static int section_irql_bad(struct kmemu_backend *b, const char *fn, const void *routine)
+{
+	uint8_t irql = b->ops->irql_get(b->st);
+
+	if (irql == PASSIVE_LEVEL)
+		return 0;
+	kmemu__bugcheck(fn, "a pageable section service was called above PASSIVE_LEVEL",
+			IRQL_NOT_LESS_OR_EQUAL, (uintptr_t)routine, irql, 8, (uintptr_t)routine);
+	return 1;
+}
+
+/* Map GENERIC_* and MAXIMUM_ALLOWED to section rights (the section type's
+ * generic mapping). */
+static uint32_t section_map_generic(uint32_t access)
+{
+	uint32_t out = access & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL |
+				  MAXIMUM_ALLOWED | ACCESS_SYSTEM_SECURITY);
+
+	if (access & GENERIC_READ)
+		out |= STANDARD_RIGHTS_READ | SECTION_QUERY | SECTION_MAP_READ;
+	if (access & GENERIC_WRITE)
+		out |= STANDARD_RIGHTS_WRITE | SECTION_MAP_WRITE;
+	if (access & GENERIC_EXECUTE)
+		out |= STANDARD_RIGHTS_EXECUTE | SECTION_MAP_EXECUTE;
+	if (access & (GENERIC_ALL | MAXIMUM_ALLOWED))
+		out |= SECTION_ALL_ACCESS;
+	return out;
+}
+
+/* Capture OBJECT_ATTRIBUTES: name (NULL when unnamed) and attributes.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (Length, attribute bits,
+ * a malformed UNICODE_STRING); STATUS_OBJECT_PATH_SYNTAX_BAD (a name not
+ * starting with '\' and no RootDirectory); STATUS_INVALID_HANDLE
+ * (RootDirectory: no directory objects exist in the emulator). */
+static kmemu_status section_capture_attributes(const OBJECT_ATTRIBUTES *oa, const uint16_t **name,
+					       size_t *name_len, uint32_t *attributes)
+{
+	const UNICODE_STRING *us;
+
+	*name = NULL;
+	*name_len = 0;
+	*attributes = 0;
+	if (!oa)
+		return STATUS_SUCCESS;
+	if (oa->Length != sizeof(OBJECT_ATTRIBUTES) || (oa->Attributes & ~OBJ_VALID_ATTRIBUTES))
+		return STATUS_INVALID_PARAMETER;
+	*attributes = oa->Attributes;
+	us = oa->ObjectName;
+	if (oa->RootDirectory)
+		return STATUS_INVALID_HANDLE;
+	if (!us || us->Length == 0)
+		return STATUS_SUCCESS;
+	if ((us->Length & 1) || us->Length > us->MaximumLength || !us->Buffer)
+		return STATUS_INVALID_PARAMETER;
+	if (us->Buffer[0] != L'\\')
+		return STATUS_OBJECT_PATH_SYNTAX_BAD;
+	*name = (const uint16_t *)us->Buffer;
+	*name_len = us->Length / sizeof(WCHAR);
+	return STATUS_SUCCESS;
+}
+
+/* SectionPageProtection: exactly one base protection other than
+ * PAGE_NOACCESS, no modifier (R3 SimpleErrorChecks, R4 MiMakeProtectionMask). */
+static int section_create_protect_valid(uint32_t p)
+{
+	switch (p) {
+	case PAGE_READONLY: case PAGE_READWRITE: case PAGE_WRITECOPY: case PAGE_EXECUTE:
+	case PAGE_EXECUTE_READ: case PAGE_EXECUTE_READWRITE: case PAGE_EXECUTE_WRITECOPY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* AllocationAttributes rules of spec §2 (all P6). */
+static int section_create_attributes_valid(uint32_t a)
+{
+	uint32_t kind = a & (SEC_COMMIT | SEC_RESERVE | SEC_IMAGE);
+
+	if (a & ~CREATE_ATTRIBUTES)
+		return 0;
+	if (kind != SEC_COMMIT && kind != SEC_RESERVE && kind != SEC_IMAGE)
+		return 0;  /* none of them, or two */
+	if ((a & SEC_IMAGE) && (a & (SEC_LARGE_PAGES | SEC_NO_CHANGE | SEC_WRITECOMBINE)))
+		return 0;  /* SEC_IMAGE | SEC_NOCACHE is SEC_IMAGE_NO_EXECUTE */
+	if ((a & SEC_NOCACHE) && (a & SEC_WRITECOMBINE))
+		return 0;
+	if ((a & SEC_LARGE_PAGES) && !(a & SEC_COMMIT))
+		return 0;
+	return 1;
+}
+
+/* Win32Protect validity (R4 MiMakeProtectionMask, spec §4.4). */
+static int section_map_protect_valid(uint32_t p)
+{
+	uint32_t lo = p & 0x0Fu, hi = p & 0xF0u;
+
+	if (p >= 0x800u || !lo == !hi)
+		return 0;
+	if ((lo & (lo - 1)) || (hi & (hi - 1)))
+		return 0;
+	if ((p & PAGE_GUARD) && (lo == PAGE_NOACCESS || (p & (PAGE_NOCACHE | PAGE_WRITECOMBINE))))
+		return 0;
+	if ((p & PAGE_NOCACHE) && (lo == PAGE_NOACCESS || (p & PAGE_WRITECOMBINE)))
+		return 0;
+	if ((p & PAGE_WRITECOMBINE) && lo == PAGE_NOACCESS)
+		return 0;
+	return 1;
+}
+
+/* ---- the services -------------------------------------------------------------------- */
+
+static NTSTATUS section_create(const char *fn, const void *routine, PHANDLE SectionHandle,
+			       ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
+			       PLARGE_INTEGER MaximumSize, ULONG SectionPageProtection,
+			       ULONG AllocationAttributes, HANDLE FileHandle)
+{
+	struct kmemu_section_create_args a = { 0 };
+	kmemu_status rc;
+	struct kmemu_backend *b = section_backend(&rc);
+	uintptr_t h = 0;
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, fn, routine))
+		return STATUS_UNSUCCESSFUL;
+	if (!SectionHandle)
+		return STATUS_ACCESS_VIOLATION;
+	rc = section_capture_attributes(ObjectAttributes, &a.name, &a.name_len, &a.obj_attributes);
+	if (rc)
+		return rc;
+	if (!section_create_attributes_valid(AllocationAttributes))
+		return STATUS_INVALID_PARAMETER_6;
+	if (!section_create_protect_valid(SectionPageProtection))
+		return STATUS_INVALID_PAGE_PROTECTION;
+	a.access = section_map_generic(DesiredAccess);
+	a.has_size = MaximumSize != NULL;
+	a.size = MaximumSize ? MaximumSize->QuadPart : 0;
+	a.protect = SectionPageProtection;
+	a.attributes = AllocationAttributes;
+	a.file = HANDLE_VALUE(FileHandle);
+	rc = b->ops->section_create(b->st, &a, &h);
+	if (NT_SUCCESS(rc))
+		*SectionHandle = (HANDLE)h;
+	return rc;
+}
+
+static NTSTATUS section_open(const char *fn, const void *routine, PHANDLE SectionHandle,
+			     ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes)
+{
+	const uint16_t *name;
+	size_t name_len;
+	uint32_t attributes;
+	kmemu_status rc;
+	struct kmemu_backend *b = section_backend(&rc);
+	uintptr_t h = 0;
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, fn, routine))
+		return STATUS_UNSUCCESSFUL;
+	if (!SectionHandle || !ObjectAttributes)
+		return STATUS_ACCESS_VIOLATION;
+	rc = section_capture_attributes(ObjectAttributes, &name, &name_len, &attributes);
+	if (rc)
+		return rc;
+	if (!name)  /* opening needs a name */
+		return STATUS_OBJECT_PATH_SYNTAX_BAD;
+	rc = b->ops->section_open(b->st, section_map_generic(DesiredAccess), name, name_len,
+				  attributes, &h);
+	if (NT_SUCCESS(rc))
+		*SectionHandle = (HANDLE)h;
+	return rc;
+}
+
+static NTSTATUS section_map(const char *fn, const void *routine, HANDLE SectionHandle,
+			    HANDLE ProcessHandle, PVOID *BaseAddress, ULONG_PTR ZeroBits,
+			    SIZE_T CommitSize, PLARGE_INTEGER SectionOffset, PSIZE_T ViewSize,
+			    SECTION_INHERIT InheritDisposition, ULONG AllocationType,
+			    ULONG Win32Protect)
+{
+	struct kmemu_section_map_args a = { 0 };
+	kmemu_status rc;
+	struct kmemu_backend *b = section_backend(&rc);
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, fn, routine))
+		return STATUS_UNSUCCESSFUL;
+	/* §9b steps 1-4 */
+	if (InheritDisposition != ViewShare && InheritDisposition != ViewUnmap)
+		return STATUS_INVALID_PARAMETER_8;
+	if (AllocationType & ~(ULONG)MAP_ALLOCATION_TYPES)
+		return STATUS_INVALID_PARAMETER_9;
+	if (!section_map_protect_valid(Win32Protect))
+		return STATUS_INVALID_PAGE_PROTECTION;
+	if (!BaseAddress || !ViewSize)
+		return STATUS_ACCESS_VIOLATION;
+	a.section = HANDLE_VALUE(SectionHandle);
+	a.process = HANDLE_VALUE(ProcessHandle);
+	a.base = (uintptr_t)*BaseAddress;
+	a.zero_bits = ZeroBits;
+	a.commit_size = CommitSize;
+	a.has_offset = SectionOffset != NULL;
+	a.offset = SectionOffset ? (uint64_t)SectionOffset->QuadPart : 0;
+	a.view_size = *ViewSize;
+	a.inherit = (uint32_t)InheritDisposition;
+	a.allocation_type = AllocationType;
+	a.protect = Win32Protect;
+	rc = b->ops->section_map(b->st, &a);
+	if (NT_SUCCESS(rc)) {
+		*BaseAddress = (PVOID)a.base;
+		*ViewSize = (SIZE_T)a.view_size;
+		if (SectionOffset)
+			SectionOffset->QuadPart = (LONGLONG)a.offset;
+	}
+	return rc;
+}
+
+static NTSTATUS section_unmap(const char *fn, const void *routine, HANDLE ProcessHandle,
+			      PVOID BaseAddress)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = section_backend(&rc);
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, fn, routine))
+		return STATUS_UNSUCCESSFUL;
+	return b->ops->section_unmap(b->st, HANDLE_VALUE(ProcessHandle), (uintptr_t)BaseAddress);
+}
+
+static NTSTATUS section_close(const char *fn, const void *routine, HANDLE Handle)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = section_backend(&rc);
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, fn, routine))
+		return STATUS_UNSUCCESSFUL;
+	return b->ops->handle_close(b->st, HANDLE_VALUE(Handle));
+}
+
+/* ---- exported names ------------------------------------------------------------------- */
+
+NTSTATUS NTAPI ZwCreateSection(PHANDLE SectionHandle, ACCESS_MASK DesiredAccess,
+			       POBJECT_ATTRIBUTES ObjectAttributes, PLARGE_INTEGER MaximumSize,
+			       ULONG SectionPageProtection, ULONG AllocationAttributes,
+			       HANDLE FileHandle)
+{
+	return section_create("ZwCreateSection", (const void *)ZwCreateSection, SectionHandle,
+			      DesiredAccess, ObjectAttributes, MaximumSize, SectionPageProtection,
+			      AllocationAttributes, FileHandle);
+}
+
+NTSTATUS NTAPI NtCreateSection(PHANDLE SectionHandle, ACCESS_MASK DesiredAccess,
+			       POBJECT_ATTRIBUTES ObjectAttributes, PLARGE_INTEGER MaximumSize,
+			       ULONG SectionPageProtection, ULONG AllocationAttributes,
+			       HANDLE FileHandle)
+{
+	return section_create("NtCreateSection", (const void *)NtCreateSection, SectionHandle,
+			      DesiredAccess, ObjectAttributes, MaximumSize, SectionPageProtection,
+			      AllocationAttributes, FileHandle);
+}
+
+NTSTATUS NTAPI ZwOpenSection(PHANDLE SectionHandle, ACCESS_MASK DesiredAccess,
+			     POBJECT_ATTRIBUTES ObjectAttributes)
+{
+	return section_open("ZwOpenSection", (const void *)ZwOpenSection, SectionHandle,
+			    DesiredAccess, ObjectAttributes);
+}
+
+NTSTATUS NTAPI NtOpenSection(PHANDLE SectionHandle, ACCESS_MASK DesiredAccess,
+			     POBJECT_ATTRIBUTES ObjectAttributes)
+{
+	return section_open("NtOpenSection", (const void *)NtOpenSection, SectionHandle,
+			    DesiredAccess, ObjectAttributes);
+}
+
+NTSTATUS NTAPI ZwMapViewOfSection(HANDLE SectionHandle, HANDLE ProcessHandle, PVOID *BaseAddress,
+				  ULONG_PTR ZeroBits, SIZE_T CommitSize,
+				  PLARGE_INTEGER SectionOffset, PSIZE_T ViewSize,
+				  SECTION_INHERIT InheritDisposition, ULONG AllocationType,
+				  ULONG Win32Protect)
+{
+	return section_map("ZwMapViewOfSection", (const void *)ZwMapViewOfSection, SectionHandle,
+			   ProcessHandle, BaseAddress, ZeroBits, CommitSize, SectionOffset, ViewSize,
+			   InheritDisposition, AllocationType, Win32Protect);
+}
+
+NTSTATUS NTAPI NtMapViewOfSection(HANDLE SectionHandle, HANDLE ProcessHandle, PVOID *BaseAddress,
+				  ULONG_PTR ZeroBits, SIZE_T CommitSize,
+				  PLARGE_INTEGER SectionOffset, PSIZE_T ViewSize,
+				  SECTION_INHERIT InheritDisposition, ULONG AllocationType,
+				  ULONG Win32Protect)
+{
+	return section_map("NtMapViewOfSection", (const void *)NtMapViewOfSection, SectionHandle,
+			   ProcessHandle, BaseAddress, ZeroBits, CommitSize, SectionOffset, ViewSize,
+			   InheritDisposition, AllocationType, Win32Protect);
+}
+
+NTSTATUS NTAPI ZwUnmapViewOfSection(HANDLE ProcessHandle, PVOID BaseAddress)
+{
+	return section_unmap("ZwUnmapViewOfSection", (const void *)ZwUnmapViewOfSection,
+			     ProcessHandle, BaseAddress);
+}
+
+NTSTATUS NTAPI NtUnmapViewOfSection(HANDLE ProcessHandle, PVOID BaseAddress)
+{
+	return section_unmap("NtUnmapViewOfSection", (const void *)NtUnmapViewOfSection,
+			     ProcessHandle, BaseAddress);
+}
+
+NTSTATUS NTAPI ZwClose(HANDLE Handle)
+{
+	return section_close("ZwClose", (const void *)ZwClose, Handle);
+}
+
+NTSTATUS NTAPI NtClose(HANDLE Handle)
+{
+	return section_close("NtClose", (const void *)NtClose, Handle);
+}
+
+NTSTATUS NTAPI NtQuerySection(HANDLE SectionHandle, SECTION_INFORMATION_CLASS SectionInformationClass,
+			      PVOID SectionInformation, SIZE_T SectionInformationLength,
+			      PSIZE_T ResultLength)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = section_backend(&rc);
+	size_t ret = 0;
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, "NtQuerySection", (const void *)NtQuerySection))
+		return STATUS_UNSUCCESSFUL;
+	if (SectionInformationClass < SectionBasicInformation ||
+	    SectionInformationClass >= MaxSectionInfoClass)
+		return STATUS_INVALID_INFO_CLASS;
+	if (!SectionInformation)
+		return STATUS_ACCESS_VIOLATION;
+	rc = b->ops->section_query(b->st, HANDLE_VALUE(SectionHandle), (int)SectionInformationClass,
+				   SectionInformation, SectionInformationLength, &ret);
+	if (NT_SUCCESS(rc) && ResultLength)
+		*ResultLength = ret;
+	return rc;
+}
+
+VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString)
+{
+	size_t n = 0;
+
+	if (!SourceString) {
+		DestinationString->Length = 0;
+		DestinationString->MaximumLength = 0;
+		DestinationString->Buffer = NULL;
+		return;
+	}
+	while (SourceString[n])
+		n++;
+	if (n > 0x7FFE)  /* as Windows: clamp to what a USHORT byte count holds */
+		n = 0x7FFE;
+	DestinationString->Length = (USHORT)(n * sizeof(WCHAR));
+	DestinationString->MaximumLength = (USHORT)(n * sizeof(WCHAR) + sizeof(WCHAR));
+	DestinationString->Buffer = (PWSTR)SourceString;
+}
+
+/* ---- test-side control functions --------------------------------------------------------- */
+
+kmemu_status kmemu_process_create_child(kmemu_pid parent, const char *name, kmemu_pid *out)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b;
+
+	if (!out)
+		return STATUS_INVALID_PARAMETER;
+	b = section_backend(&rc);
+	return b ? b->ops->process_create_child(b->st, parent, name, out) : rc;
+}
+
+kmemu_status kmemu_process_open(kmemu_pid pid, uint32_t access, void **out)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b;
+	uintptr_t h = 0;
+
+	if (!out)
+		return STATUS_INVALID_PARAMETER;
+	b = section_backend(&rc);
+	if (!b)
+		return rc;
+	rc = b->ops->process_open(b->st, pid, access, &h);
+	if (!rc)
+		*out = (void *)h;
+	return rc;
+}
+
+kmemu_status kmemu_view_query(kmemu_pid pid, const void *addr, struct kmemu_view_info *out)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b;
+
+	if (!out)
+		return STATUS_INVALID_PARAMETER;
+	b = section_backend(&rc);
+	return b ? b->ops->view_query(b->st, pid, addr, out) : rc;
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux.h - the "linux" backend: internal interfaces, by file.
+ *
+ * A thin backend on real Linux primitives.  The host process is the initial
+ * emulated process and also plays the kernel: a WDS buffer is a memfd whose
+ * kernel view is an mlock()ed MAP_SHARED mapping in the host; each holding
+ * is one more MAP_SHARED mapping of the same memfd in the holding process.
+ * Other emulated processes are real forked "agent" processes that map and
+ * unmap on request (fd passed with SCM_RIGHTS).  Where the kernel decides
+ * (memory, limits, huge pages, page protections) it decides, and errno is
+ * translated once, in linux_status_from_errno().
+ *
+ * Every syscall the backend makes in the host goes through the overridable
+ * table linux_syscalls[] by an rsys_* macro; acquiring entries first ask the
+ * fault simulator, so fault injection and the OOM loop reach every error
+ * path of this backend as they do the emulator's.
+ */
+#ifndef KMEMU_REAL_LINUX_H
+#define KMEMU_REAL_LINUX_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <wds_lib.h>
+#include "../../api/core.h"
+
+#define LINUX_PAGE_SIZE 4096ull
+#define LINUX_HUGE_2M (2ull << 20)
+#define LINUX_HUGE_1G (1ull << 30)
+
+/* ==== syscall.c: the syscall table ========================================= */
+
+enum rsys_id {
+	RSYS_MEMFD_CREATE,       /* acquiring: EMFILE */
+	RSYS_FTRUNCATE,          /* acquiring: ENOSPC */
+	RSYS_MMAP,               /* acquiring: ENOMEM */
+	RSYS_MLOCK2,             /* acquiring (syscall and frames): ENOMEM */
+	RSYS_MADVISE,            /* acquiring: EAGAIN */
+	RSYS_OPEN,               /* acquiring: EMFILE */
+	RSYS_SOCKETPAIR,         /* acquiring: EMFILE */
+	RSYS_FORK,               /* acquiring: EAGAIN */
+	RSYS_SENDMSG,            /* acquiring (passes an fd to an agent): ENOBUFS */
+	RSYS_PIDFD_OPEN,         /* acquiring: EMFILE */
+	RSYS_PIDFD_GETFD,        /* acquiring: EMFILE */
+	RSYS_MUNMAP,             /* releasing: never failed */
+	RSYS_CLOSE,              /* releasing */
+	RSYS_KILL,               /* releasing */
+	RSYS_WAITPID,            /* releasing */
+	RSYS_SEND,               /* releasing (requests without an fd) */
+	RSYS_RECV,               /* query */
+	RSYS_PREAD,              /* query */
+	RSYS_FCNTL,              /* query */
+	RSYS_PROCESS_VM_READV,   /* query */
+	RSYS_PROCESS_VM_WRITEV,  /* query */
+	RSYS_GETRLIMIT,          /* query */
+	RSYS_CAPGET,             /* query */
+	RSYS_GETPID,             /* query */
+	RSYS_COUNT
+};
+
+/* A generic function pointer: entries are cast back to their real type. */
+typedef void (*linux_syscall_ptr)(void);
+
+/* One entry of the table (SQLite's aSyscall[]). */
+struct linux_syscall {
+	const char *name;            /* "mmap": the key of linux_syscall_set() */
+	linux_syscall_ptr current;   /* what the rsys_* macro calls */
+	linux_syscall_ptr dflt;      /* the libc function (or a thin wrapper) */
+	unsigned fault_resources;    /* KMEMU_FAULT_* asked first; 0 = never failed */
+	int fault_errno;             /* errno of an injected failure */
+};
+
+extern struct linux_syscall linux_syscalls[RSYS_COUNT];
+
+/* 1 when entry @id must fail now (errno is set); counts the acquisition. */
+int linux_sys_fault(enum rsys_id id);
+/* Replace entry @name with @fn (NULL restores the default).  Tests only;
+ * not while other threads use the backend.  Return: 0, or -1 (unknown). */
+int linux_syscall_set(const char *name, linux_syscall_ptr fn);
+/* The current function of entry @name, or NULL. */
+linux_syscall_ptr linux_syscall_get(const char *name);
+/* Restore every entry. */
+void linux_syscall_reset(void);
+
+typedef int (*rsys_memfd_create_fn)(const char *, unsigned);
+typedef int (*rsys_ftruncate_fn)(int, off_t);
+typedef void *(*rsys_mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef int (*rsys_mlock2_fn)(const void *, size_t, unsigned);
+typedef int (*rsys_madvise_fn)(void *, size_t, int);
+typedef int (*rsys_open_fn)(const char *, int);
+typedef int (*rsys_socketpair_fn)(int, int, int, int *);
+typedef pid_t (*rsys_fork_fn)(void);
+typedef ssize_t (*rsys_sendmsg_fn)(int, const struct msghdr *, int);
+typedef int (*rsys_pidfd_open_fn)(pid_t, unsigned);
+typedef int (*rsys_pidfd_getfd_fn)(int, int, unsigned);
+typedef int (*rsys_munmap_fn)(void *, size_t);
+typedef int (*rsys_close_fn)(int);
+typedef int (*rsys_kill_fn)(pid_t, int);
+typedef pid_t (*rsys_waitpid_fn)(pid_t, int *, int);
+typedef ssize_t (*rsys_send_fn)(int, const void *, size_t, int);
+typedef ssize_t (*rsys_recv_fn)(int, void *, size_t, int);
+typedef ssize_t (*rsys_pread_fn)(int, void *, size_t, off_t);
+typedef int (*rsys_fcntl_fn)(int, int, int);
+typedef ssize_t (*rsys_process_vm_fn)(pid_t, const struct iovec *, unsigned long,
+				      const struct iovec *, unsigned long, unsigned long);
+typedef int (*rsys_getrlimit_fn)(int, struct rlimit *);
+typedef int (*rsys_capget_fn)(uint64_t *effective);
+typedef pid_t (*rsys_getpid_fn)(void);
+
+#define RSYS_FN(id, type) ((type)linux_syscalls[id].current)
+
+/* Acquiring calls: the fault simulator may fail them first. */
+#define rsys_memfd_create(name, flags) \
+	(linux_sys_fault(RSYS_MEMFD_CREATE) ? -1 : RSYS_FN(RSYS_MEMFD_CREATE, rsys_memfd_create_fn)(name, flags))
+#define rsys_ftruncate(fd, len) \
+	(linux_sys_fault(RSYS_FTRUNCATE) ? -1 : RSYS_FN(RSYS_FTRUNCATE, rsys_ftruncate_fn)(fd, len))
+#define rsys_mmap(addr, len, prot, flags, fd, off)                                        \
+	(linux_sys_fault(RSYS_MMAP) ? MAP_FAILED                                          \
+				    : RSYS_FN(RSYS_MMAP, rsys_mmap_fn)(addr, len, prot, flags, fd, off))
+#define rsys_mlock2(addr, len, flags) \
+	(linux_sys_fault(RSYS_MLOCK2) ? -1 : RSYS_FN(RSYS_MLOCK2, rsys_mlock2_fn)(addr, len, flags))
+#define rsys_madvise(addr, len, advice) \
+	(linux_sys_fault(RSYS_MADVISE) ? -1 : RSYS_FN(RSYS_MADVISE, rsys_madvise_fn)(addr, len, advice))
+#define rsys_open(path, flags) \
+	(linux_sys_fault(RSYS_OPEN) ? -1 : RSYS_FN(RSYS_OPEN, rsys_open_fn)(path, flags))
+#define rsys_socketpair(dom, type, proto, sv) \
+	(linux_sys_fault(RSYS_SOCKETPAIR) ? -1 : RSYS_FN(RSYS_SOCKETPAIR, rsys_socketpair_fn)(dom, type, proto, sv))
+#define rsys_fork() \
+	(linux_sys_fault(RSYS_FORK) ? (pid_t)-1 : RSYS_FN(RSYS_FORK, rsys_fork_fn)())
+#define rsys_sendmsg(fd, msg, flags) \
+	(linux_sys_fault(RSYS_SENDMSG) ? (ssize_t)-1 : RSYS_FN(RSYS_SENDMSG, rsys_sendmsg_fn)(fd, msg, flags))
+#define rsys_pidfd_open(pid, flags) \
+	(linux_sys_fault(RSYS_PIDFD_OPEN) ? -1 : RSYS_FN(RSYS_PIDFD_OPEN, rsys_pidfd_open_fn)(pid, flags))
+#define rsys_pidfd_getfd(pidfd, fd, flags) \
+	(linux_sys_fault(RSYS_PIDFD_GETFD) ? -1 : RSYS_FN(RSYS_PIDFD_GETFD, rsys_pidfd_getfd_fn)(pidfd, fd, flags))
+/* Releasing calls and queries: never failed by the simulator. */
+#define rsys_munmap(addr, len) RSYS_FN(RSYS_MUNMAP, rsys_munmap_fn)(addr, len)
+#define rsys_close(fd) RSYS_FN(RSYS_CLOSE, rsys_close_fn)(fd)
+#define rsys_kill(pid, sig) RSYS_FN(RSYS_KILL, rsys_kill_fn)(pid, sig)
+#define rsys_waitpid(pid, status, options) RSYS_FN(RSYS_WAITPID, rsys_waitpid_fn)(pid, status, options)
+#define rsys_send(fd, buf, len, flags) RSYS_FN(RSYS_SEND, rsys_send_fn)(fd, buf, len, flags)
+#define rsys_recv(fd, buf, len, flags) RSYS_FN(RSYS_RECV, rsys_recv_fn)(fd, buf, len, flags)
+#define rsys_pread(fd, buf, len, off) RSYS_FN(RSYS_PREAD, rsys_pread_fn)(fd, buf, len, off)
+#define rsys_fcntl(fd, cmd, arg) RSYS_FN(RSYS_FCNTL, rsys_fcntl_fn)(fd, cmd, arg)
+#define rsys_process_vm_readv(pid, l, nl, r, nr, fl) \
+	RSYS_FN(RSYS_PROCESS_VM_READV, rsys_process_vm_fn)(pid, l, nl, r, nr, fl)
+#define rsys_process_vm_writev(pid, l, nl, r, nr, fl) \
+	RSYS_FN(RSYS_PROCESS_VM_WRITEV, rsys_process_vm_fn)(pid, l, nl, r, nr, fl)
+#define rsys_getrlimit(res, rl) RSYS_FN(RSYS_GETRLIMIT, rsys_getrlimit_fn)(res, rl)
+#define rsys_capget(eff) RSYS_FN(RSYS_CAPGET, rsys_capget_fn)(eff)
+#define rsys_getpid() RSYS_FN(RSYS_GETPID, rsys_getpid_fn)()
+
+/* ==== status.c: errno -> status, the one translation ===================== */
+
+/* What the failing call was doing: picks the status family and meaning. */
+enum linux_op {
+	LINUX_OP_WDS = 0,      /* WDS kernel half (memfd, views, locking): WD status */
+	LINUX_OP_WDS_MAP = 1,  /* mapping a buffer into a user process: WD status */
+	LINUX_OP_PROCESS = 2,  /* creating/talking to an agent process: NTSTATUS */
+	LINUX_OP_ACCESS = 3,   /* user/kernel read and write: NTSTATUS */
+	LINUX_OP_PHYS = 4,     /* virtual -> physical (pagemap): NTSTATUS */
+	LINUX_OP_FD = 5,       /* handing a buffer's fd out (pidfd): NTSTATUS */
+	LINUX_OP_COUNT
+};
+
+/**
+ * linux_status_from_errno() - the status an API reports for a kernel errno.
+ * @err: errno of the failed call (0 means success).
+ * @op:  what the call was doing (enum linux_op).
+ * Return: a WD_* status for the WDS ops, an NTSTATUS for the others.
+ */
+uint32_t linux_status_from_errno(int err, int op);
+
+/* ==== agent.c: emulated processes as real child processes =============== */
+
+/* Requests an agent executes (one SOCK_SEQPACKET message each). */
+enum linux_agent_op {
+	LINUX_AGENT_PING = 1,   /* reply 0 */
+	LINUX_AGENT_MAP = 2,    /* mmap the attached fd at addr (hint; must land there), len */
+	LINUX_AGENT_UNMAP = 3,  /* munmap addr, len */
+};
+
+struct linux_agent_req {
+	uint32_t op;    /* enum linux_agent_op */
+	uint32_t pad;   /* 0 */
+	uint64_t addr;  /* address in the agent */
+	uint64_t len;   /* bytes */
+};
+
+struct linux_agent_rep {
+	int64_t value;  /* result (address for MAP) */
+	int32_t err;    /* errno, 0 on success */
+	uint32_t pad;   /* 0 */
+};
+
+/* Fork an agent; *@pid and *@sock receive its pid and the host's socket.
+ * Return: 0, or an errno. */
+int linux_agent_spawn(pid_t *pid, int *sock);
+/* Send @req (with @fd attached unless -1) and wait for the reply.
+ * Return: 0 (see @rep->err for the agent's errno) or an errno of the
+ * transport (EPIPE, ECONNRESET: the agent is gone). */
+int linux_agent_call(int sock, const struct linux_agent_req *req, int fd,
+		     struct linux_agent_rep *rep);
+/* Kill and reap an agent, close the host's socket. */
+void linux_agent_kill(pid_t pid, int sock);
+
+/* ==== machine.c: the instance ============================================= */
+
+struct linux_buffer {
+	uint32_t handle;        /* global handle; 0 once it died */
+	uint32_t options;       /* dwOptions as allocated */
+	uint64_t bytes;         /* qwBytes as requested (unrounded) */
+	uint64_t view_size;     /* bytes reachable through the kernel view: pages */
+	uint64_t map_size;      /* bytes of every mapping: pages, or whole huge pages */
+	int memfd;              /* the shared memory object, owned */
+	uint8_t *kaddr;         /* kernel view: a host mapping, mlock()ed */
+	uint32_t n_holders;     /* holdings in all processes */
+	int is_hugetlb;         /* memfd of huge pages (CONTIG) */
+};
+
+struct linux_hold {
+	WD_KERNEL_BUFFER *kb;       /* the description handed out: the key */
+	struct linux_buffer *buf;   /* counted in buf->n_holders */
+	uint8_t *uaddr;             /* address in the holding process (for an agent,
+				     * the host keeps an alias at the same address) */
+};
+
+struct linux_proc {
+	struct linux_proc *next;    /* list of the instance */
+	kmemu_pid pid;              /* the OS pid */
+	int sock;                   /* host end of the agent's socket; -1 for the host */
+	int is_initial;             /* the host process itself */
+	char *name;                 /* label (kmemu__strdup) */
+	struct linux_hold **holds;  /* this process's holdings */
+	size_t n_holds;             /* entries used */
+	size_t cap_holds;           /* entries allocated */
+};
+
+struct linux_slot {
+	struct linux_buffer *buf;   /* live buffer, or NULL */
+	uint32_t gen;               /* generation: bumped when the slot dies */
+};
+
+struct linux_machine {
+	pthread_mutex_t lock;        /* guards everything below */
+	uint64_t serial;             /* unique per instance: key of the attachment TLS */
+	uint64_t caps;               /* capabilities found at open */
+	pid_t owner;                 /* the host: the process that opened the instance */
+	struct linux_proc *procs;    /* every live process, initial included */
+	struct linux_proc *initial;  /* the host */
+	struct linux_slot *slots;    /* global handle table */
+	uint32_t n_slots;            /* slots allocated */
+	uint32_t slots_used;         /* live handles */
+	uint32_t slot_hint;          /* lowest possibly free slot */
+	uint64_t frames_total;       /* pages the backend may lock (budget at open) */
+	uint64_t frames_used;        /* 4 KiB pages held by live buffers */
+	uint64_t n_buffers;          /* live buffers */
+	uint64_t n_mappings;         /* kernel views + holdings */
+	uint64_t n_processes;        /* live processes, initial included */
+	int has_hugetlb;             /* a 2 MiB huge page could be had at open */
+	int has_pfn;                 /* /proc/self/pagemap shows PFNs */
+};
+
+void linux_lock(struct linux_machine *m);
+void linux_unlock(struct linux_machine *m);
+/* The calling thread's process (the initial one unless attached).  Lock held. */
+struct linux_proc *linux_current_process(struct linux_machine *m);
+/* Map @buf into @p: in the host directly, in an agent by request (plus the
+ * host alias).  *@out receives the address.  Return: a WD status.  Lock held. */
+uint32_t linux_map_into(struct linux_machine *m, struct linux_proc *p,
+			struct linux_buffer *buf, uint8_t **out);
+/* Undo linux_map_into().  Lock held. */
+void linux_unmap_from(struct linux_machine *m, struct linux_proc *p,
+		      struct linux_buffer *buf, uint8_t *addr);
+/* PFN of the page at @addr in process @pid (0 = the host).
+ * Return: an NTSTATUS (STATUS_NOT_SUPPORTED without PFNs). */
+kmemu_status linux_pagemap_pfn(pid_t pid, const void *addr, uint64_t *pfn);
+
+/* ==== wds.c: WDS_SharedBuffer* kernel half =================================== */
+
+DWORD linux_wds_alloc(void *st, WD_KERNEL_BUFFER *kb);
+DWORD linux_wds_get(void *st, WD_KERNEL_BUFFER *kb);
+DWORD linux_wds_free(void *st, WD_KERNEL_BUFFER *kb);
+/* Drop every holding of @p, freeing their descriptions (process exit).
+ * Lock held. */
+void linux_wds_release_process(struct linux_machine *m, struct linux_proc *p);
+/* The buffer whose kernel view holds [addr, addr + len) in one piece, or
+ * NULL.  Lock held. */
+struct linux_buffer *linux_wds_kernel_find(struct linux_machine *m, uint64_t addr, uint64_t len);
+/* 1 when [addr, addr + len) overlaps a kernel view or the host alias of an
+ * agent's holding (addresses that are not the host process's own).  Lock held. */
+int linux_wds_foreign(struct linux_machine *m, uint64_t addr, uint64_t len);
+/* Invariants of the buffer and handle tables: 1 if they hold, else 0 and
+ * *@msg says which broke.  Lock held. */
+int linux_wds_check(struct linux_machine *m, const char **msg);
+/* Free the handle table. */
+void linux_wds_fini(struct linux_machine *m);
+
+#endif /* KMEMU_REAL_LINUX_H */

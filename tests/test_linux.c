@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_linux.c - unit tests of the linux backend (real/linux): the errno
+ * translation, the syscall table and its fault injection, the OOM loop over
+ * Alloc/Free and Get/Free, the agent processes' lifecycle, the memfd hand-off
+ * with pidfd_getfd, huge pages and pagemap where the machine gives them.
+ *
+ * The group setup makes a fresh "linux" instance current and warms it up
+ * (the handle table and the host's holding list grow on first use and stay
+ * grown); every test ends with KMEMU_TEST_CLEAN(): kmemu_check() passes
+ * (which reads one byte of every mapping the tables name, in the process
+ * that holds it) and no buffer, handle, mapping, process or heap block is
+ * left.  Tests that need huge pages or CAP_SYS_ADMIN skip() without them.
+ *
+ *   host (this test) ── memfd ── kernel view (locked)
+ *        │                  └── agent (forked child): mapping at the alias address
+ *        └── socketpair: MAP+fd / UNMAP / PING
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <kmemu/kmemu.h>
+#include <kmemu/backend.h>
+#include <kmemu/linux.h>
+#include <wds_lib.h>
+#include "linux.h"
+#include "kmemu_test.h"
+
+#define PAGE KT_PAGE
+#define NC KER_BUF_ALLOC_NON_CONTIG
+#define BAD_KB ((WD_KERNEL_BUFFER *)(uintptr_t)0x5A5A5A50)  /* never written by a call */
+
+/* ---- machines ------------------------------------------------------------------------ */
+
+static uint64_t caps;  /* the instance's capabilities */
+
+/* Grow what the backend keeps grown (handle slots, the host's holdings). */
+static int warm_up(void)
+{
+	WD_KERNEL_BUFFER *kb[20] = { 0 }, *again = NULL;
+	int ok = 1;
+
+	for (unsigned i = 0; i < 20; i++)
+		ok &= WDS_SharedBufferAlloc(PAGE, NC, &kb[i]) == 0;
+	if (kb[0])
+		ok &= WDS_SharedBufferGet(kb[0]->hKerBuf, &again) == 0;
+	if (again)
+		ok &= WDS_SharedBufferFree(again) == 0;
+	for (unsigned i = 0; i < 20; i++)
+		if (kb[i])
+			ok &= WDS_SharedBufferFree(kb[i]) == 0;
+	return ok ? 0 : -1;
+}
+
+static int use_linux(void)
+{
+	kmemu_status rc = kmemu_backend_use("linux", NULL);
+
+	if (rc) {
+		fprintf(stderr, "kmemu_backend_use(linux): %s\n", kmemu_status_name(rc));
+		return -1;
+	}
+	caps = kmemu_backend_caps(NULL);
+	return warm_up();
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return use_linux();
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	kmemu_fault_set(NULL);
+	linux_syscall_reset();
+	return kt_close_backend();
+}
+
+static int test_teardown(void **state)
+{
+	(void)state;
+	kmemu_fault_set(NULL);
+	linux_syscall_reset();
+	return 0;
+}
+
+/* ---- the errno translation ---------------------------------------------------------- */
+
+static void test_linux_status_from_errno(void **state)
+{
+	static const struct {
+		int err, op;
+		uint32_t want;
+	} t[] = {
+		/* WD family: every errno it maps, for both WD ops */
+		{ 0, LINUX_OP_WDS, WD_STATUS_SUCCESS },
+		{ ENOMEM, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ EAGAIN, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ EMFILE, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ ENFILE, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ ENOSPC, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ EFBIG, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ ENOBUFS, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ EPERM, LINUX_OP_WDS, WD_INSUFFICIENT_RESOURCES },
+		{ EINVAL, LINUX_OP_WDS, WD_INVALID_PARAMETER },
+		{ EFAULT, LINUX_OP_WDS, WD_INVALID_PARAMETER },
+		{ ENOSYS, LINUX_OP_WDS, WD_NOT_IMPLEMENTED },
+		{ EOPNOTSUPP, LINUX_OP_WDS, WD_NOT_IMPLEMENTED },
+		{ ESRCH, LINUX_OP_WDS, WD_SYSTEM_INTERNAL_ERROR },
+		{ EPIPE, LINUX_OP_WDS, WD_SYSTEM_INTERNAL_ERROR },
+		{ ECONNRESET, LINUX_OP_WDS, WD_SYSTEM_INTERNAL_ERROR },
+		{ EEXIST, LINUX_OP_WDS, WD_SYSTEM_INTERNAL_ERROR },
+		{ EIO, LINUX_OP_WDS, WD_SYSTEM_INTERNAL_ERROR },
+		{ 0, LINUX_OP_WDS_MAP, WD_STATUS_SUCCESS },
+		{ ENOMEM, LINUX_OP_WDS_MAP, WD_INSUFFICIENT_RESOURCES },
+		{ EMFILE, LINUX_OP_WDS_MAP, WD_INSUFFICIENT_RESOURCES },
+		{ ENOBUFS, LINUX_OP_WDS_MAP, WD_INSUFFICIENT_RESOURCES },
+		{ ESRCH, LINUX_OP_WDS_MAP, WD_FAILED_USER_MAPPING },
+		{ EPIPE, LINUX_OP_WDS_MAP, WD_FAILED_USER_MAPPING },
+		{ ECONNRESET, LINUX_OP_WDS_MAP, WD_FAILED_USER_MAPPING },
+		{ EEXIST, LINUX_OP_WDS_MAP, WD_FAILED_USER_MAPPING },
+		{ EINVAL, LINUX_OP_WDS_MAP, WD_INVALID_PARAMETER },
+		{ EBADF, LINUX_OP_WDS_MAP, WD_SYSTEM_INTERNAL_ERROR },
+		/* NT family */
+		{ 0, LINUX_OP_ACCESS, (uint32_t)STATUS_SUCCESS },
+		{ ENOMEM, LINUX_OP_PROCESS, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ EAGAIN, LINUX_OP_PROCESS, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ EMFILE, LINUX_OP_PROCESS, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ ENFILE, LINUX_OP_FD, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ ENOSPC, LINUX_OP_ACCESS, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ ENOBUFS, LINUX_OP_PROCESS, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ EFAULT, LINUX_OP_ACCESS, (uint32_t)STATUS_ACCESS_VIOLATION },
+		{ EFAULT, LINUX_OP_PHYS, (uint32_t)STATUS_INVALID_ADDRESS },
+		{ EFAULT, LINUX_OP_PROCESS, (uint32_t)STATUS_INVALID_PARAMETER },
+		{ EPERM, LINUX_OP_PHYS, (uint32_t)STATUS_NOT_SUPPORTED },
+		{ EACCES, LINUX_OP_PHYS, (uint32_t)STATUS_NOT_SUPPORTED },
+		{ EPERM, LINUX_OP_ACCESS, (uint32_t)STATUS_ACCESS_DENIED },
+		{ EACCES, LINUX_OP_FD, (uint32_t)STATUS_ACCESS_DENIED },
+		{ ESRCH, LINUX_OP_ACCESS, (uint32_t)STATUS_PROCESS_IS_TERMINATING },
+		{ EPIPE, LINUX_OP_PROCESS, (uint32_t)STATUS_PROCESS_IS_TERMINATING },
+		{ ECONNRESET, LINUX_OP_PROCESS, (uint32_t)STATUS_PROCESS_IS_TERMINATING },
+		{ EBADF, LINUX_OP_FD, (uint32_t)STATUS_INVALID_HANDLE },
+		{ EINVAL, LINUX_OP_ACCESS, (uint32_t)STATUS_INVALID_PARAMETER },
+		{ ENOSYS, LINUX_OP_FD, (uint32_t)STATUS_NOT_SUPPORTED },
+		{ EOPNOTSUPP, LINUX_OP_PHYS, (uint32_t)STATUS_NOT_SUPPORTED },
+		{ EIO, LINUX_OP_ACCESS, (uint32_t)STATUS_UNSUCCESSFUL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < KT_ARRAY_SIZE(t); i++) {
+		uint32_t got = linux_status_from_errno(t[i].err, t[i].op);
+
+		if (got != t[i].want) {
+			print_error("linux_status_from_errno(%s, op %d) = 0x%08X, expected 0x%08X\n",
+				    strerror(t[i].err), t[i].op, got, t[i].want);
+			fail();
+		}
+	}
+}
+
+/* ---- the syscall table ------------------------------------------------------------------ */
+
+static int fake_mlock2_eperm(const void *addr, size_t len, unsigned flags)
+{
+	(void)addr;
+	(void)len;
+	(void)flags;
+	errno = EPERM;  /* RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK */
+	return -1;
+}
+
+static int fake_mlock2_enomem(const void *addr, size_t len, unsigned flags)
+{
+	(void)addr;
+	(void)len;
+	(void)flags;
+	errno = ENOMEM;  /* over RLIMIT_MEMLOCK */
+	return -1;
+}
+
+static int fake_memfd_emfile(const char *name, unsigned flags)
+{
+	(void)name;
+	(void)flags;
+	errno = EMFILE;
+	return -1;
+}
+
+static void test_linux_syscall_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < RSYS_COUNT; i++) {
+		assert_non_null(linux_syscalls[i].name);
+		assert_ptr_equal(linux_syscalls[i].current, linux_syscalls[i].dflt);
+		assert_ptr_equal(linux_syscall_get(linux_syscalls[i].name), linux_syscalls[i].dflt);
+		/* releasing entries are never failed, acquiring ones say how */
+		if (linux_syscalls[i].fault_resources)
+			assert_int_not_equal(linux_syscalls[i].fault_errno, 0);
+	}
+	assert_int_equal(linux_syscall_set("no-such-call", NULL), -1);
+	assert_null(linux_syscall_get("no-such-call"));
+	assert_int_equal(linux_syscall_set("mlock2", (linux_syscall_ptr)fake_mlock2_eperm), 0);
+	assert_ptr_equal(linux_syscall_get("mlock2"), (linux_syscall_ptr)fake_mlock2_eperm);
+	assert_int_equal(linux_syscall_set("mlock2", NULL), 0);
+	assert_ptr_equal(linux_syscall_get("mlock2"), linux_syscalls[RSYS_MLOCK2].dflt);
+	assert_int_equal(linux_syscalls[RSYS_MUNMAP].fault_resources, 0);
+	assert_int_equal(linux_syscalls[RSYS_CLOSE].fault_resources, 0);
+	assert_true(linux_syscalls[RSYS_MLOCK2].fault_resources & KMEMU_FAULT_FRAMES);
+}
+
+/* The kernel's answers through a replaced entry become WD statuses, and a
+ * failed Alloc leaves nothing behind. */
+static void test_linux_kernel_refusals(void **state)
+{
+	static const struct {
+		const char *name;
+		linux_syscall_ptr fn;
+	} r[] = {
+		{ "mlock2", (linux_syscall_ptr)fake_mlock2_eperm },
+		{ "mlock2", (linux_syscall_ptr)fake_mlock2_enomem },
+		{ "memfd_create", (linux_syscall_ptr)fake_memfd_emfile },
+	};
+
+	(void)state;
+	KT_BEGIN();
+	for (size_t i = 0; i < KT_ARRAY_SIZE(r); i++) {
+		WD_KERNEL_BUFFER *kb = BAD_KB;
+
+		assert_int_equal(linux_syscall_set(r[i].name, r[i].fn), 0);
+		assert_wd(WDS_SharedBufferAlloc(4 * PAGE, NC, &kb), WD_INSUFFICIENT_RESOURCES);
+		assert_ptr_equal(kb, BAD_KB);
+		linux_syscall_reset();
+	}
+	KMEMU_TEST_CLEAN();
+}
+
+/* Each acquiring entry, failed by the simulator, fails the call it is in
+ * with its errno: here the n-th syscall acquisition of an Alloc. */
+static void test_linux_fault_syscalls(void **state)
+{
+	struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .resources = KMEMU_FAULT_SYSCALLS };
+	struct kmemu_fault_stats fs;
+	WD_KERNEL_BUFFER *kb = NULL;
+	uint64_t n_acq;
+
+	(void)state;
+	KT_BEGIN();
+	/* count the syscall acquisitions of one Alloc (memfd, ftruncate, mmap,
+	 * madvise, mlock2, host mmap, madvise) */
+	fc.n = UINT64_MAX;
+	assert_status(kmemu_fault_set(&fc), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	kmemu_fault_get_stats(&fs);
+	kmemu_fault_set(NULL);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	n_acq = fs.acquisitions;
+	assert_u64_equal(n_acq, 7);
+	for (uint64_t n = 0; n < n_acq; n++) {
+		kb = BAD_KB;
+		fc.n = n;
+		assert_status(kmemu_fault_set(&fc), STATUS_SUCCESS);
+		assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_INSUFFICIENT_RESOURCES);
+		kmemu_fault_get_stats(&fs);
+		kmemu_fault_set(NULL);
+		assert_u64_equal(fs.failures, 1);
+		assert_ptr_equal(kb, BAD_KB);
+	}
+	KMEMU_TEST_CLEAN();
+}
+
+/* ---- capabilities and the rules of the instance ------------------------------------------ */
+
+static void test_linux_caps(void **state)
+{
+	const struct kmemu_backend_ops *ops = kmemu_backend_find("linux");
+	struct kmemu_config cfg;
+	struct kmemu_backend *b = NULL;
+	uint8_t old = 7;
+
+	(void)state;
+	assert_non_null(ops);
+	assert_int_equal(caps & ~ops->caps, 0);
+	assert_true(caps & KMEMU_CAP_WDS);
+	assert_true(caps & KMEMU_CAP_FAULT_INJECT);
+	assert_true(caps & KMEMU_CAP_KERNEL_ACCESS);
+	assert_true(caps & KMEMU_CAP_CHECKERS);
+	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_PLACEMENT |
+				  KMEMU_CAP_VERIFIER));
+	print_message("# linux caps here: contig %d, phys %d, multi-process %d\n",
+		      !!(caps & KMEMU_CAP_CONTIG), !!(caps & KMEMU_CAP_PHYS),
+		      !!(caps & KMEMU_CAP_MULTI_PROCESS));
+	/* no IRQL */
+	assert_status(kmemu_irql_set(2, &old), STATUS_NOT_SUPPORTED);
+	assert_int_equal(old, 7);
+	/* placement policies cannot be honoured */
+	assert_status(kmemu_config_default(&cfg), STATUS_SUCCESS);
+	cfg.placement = KMEMU_PLACE_SCATTER;
+	assert_status(kmemu_backend_open("linux", &cfg, &b), STATUS_NOT_SUPPORTED);
+	assert_null(b);
+	cfg.placement = KMEMU_PLACE_DEFAULT;
+	cfg.fragment_order = 4;
+	assert_status(kmemu_backend_open("linux", &cfg, &b), STATUS_NOT_SUPPORTED);
+}
+
+static int fake_memfd_no_hugetlb(const char *name, unsigned flags)
+{
+	if (flags & MFD_HUGETLB) {
+		errno = EINVAL;  /* a kernel without hugetlbfs */
+		return -1;
+	}
+	return memfd_create(name, flags);
+}
+
+/* Without huge pages the instance says so, and refuses CONTIG. */
+static void test_linux_no_hugetlb(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	WD_KERNEL_BUFFER *kb = BAD_KB;
+
+	(void)state;
+	assert_int_equal(linux_syscall_set("memfd_create", (linux_syscall_ptr)fake_memfd_no_hugetlb), 0);
+	assert_status(kmemu_backend_open("linux", NULL, &b), STATUS_SUCCESS);
+	assert_false(kmemu_backend_caps(b) & KMEMU_CAP_CONTIG);
+	old = kmemu_backend_set_current(b);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, KER_BUF_ALLOC_CONTIG, &kb), WD_INSUFFICIENT_RESOURCES);
+	assert_ptr_equal(kb, BAD_KB);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+}
+
+/* Above the lockable budget nothing is asked of the kernel. */
+static void test_linux_budget(void **state)
+{
+	struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .n = UINT64_MAX,
+					 .resources = KMEMU_FAULT_SYSCALLS };
+	struct kmemu_fault_stats fs;
+	struct kmemu_stats st;
+	WD_KERNEL_BUFFER *kb = BAD_KB;
+
+	(void)state;
+	KT_BEGIN();
+	kt_snapshot(&st);
+	assert_true(st.frames_total > 0);
+	assert_status(kmemu_fault_set(&fc), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc((st.frames_total + 1) * PAGE, NC, &kb),
+		  WD_INSUFFICIENT_RESOURCES);
+	assert_wd(WDS_SharedBufferAlloc(UINT64_MAX, KER_BUF_ALLOC_CONTIG, &kb),
+		  WD_INSUFFICIENT_RESOURCES);
+	kmemu_fault_get_stats(&fs);
+	kmemu_fault_set(NULL);
+	assert_u64_equal(fs.acquisitions, 0);
+	assert_ptr_equal(kb, BAD_KB);
+	KMEMU_TEST_CLEAN();
+}
+
+/* ---- views ------------------------------------------------------------------------------- */
+
+static void test_linux_views(void **state)
+{
+	WD_KERNEL_BUFFER *kb = NULL, *k2 = NULL;
+	struct kmemu_stats s1;
+	uint8_t buf[3 * PAGE], byte = 0;
+	uint8_t *u;
+
+	(void)state;
+	KT_BEGIN();
+	assert_wd(WDS_SharedBufferAlloc(2 * PAGE + 10, NC, &kb), WD_STATUS_SUCCESS);
+	kt_snapshot(&s1);
+	assert_u64_equal(s1.wds_buffers, kt_base_.wds_buffers + 1);
+	assert_u64_equal(s1.mappings, kt_base_.mappings + 2);  /* kernel view + holding */
+	assert_u64_equal(s1.frames_used, kt_base_.frames_used + 3);
+	assert_u64_equal(s1.handles_used, kt_base_.handles_used + 1);
+	u = (uint8_t *)(uintptr_t)kb->pUserAddr;
+	assert_true(kb->pKernelAddr != kb->pUserAddr);
+	for (size_t i = 0; i < 2 * PAGE + 10; i++)
+		assert_int_equal(u[i], 0);
+	memset(u, 0xA7, 2 * PAGE + 10);
+	/* the kernel view: whole pages reachable, past them an access violation */
+	assert_status(kmemu_kernel_read(kb->pKernelAddr, buf, 3 * PAGE), STATUS_SUCCESS);
+	assert_int_equal(buf[2 * PAGE + 9], 0xA7);
+	assert_int_equal(buf[2 * PAGE + 10], 0);
+	assert_status(kmemu_kernel_read(kb->pKernelAddr + 3 * PAGE - 1, buf, 2), STATUS_ACCESS_VIOLATION);
+	assert_status(kmemu_kernel_read(kb->pUserAddr, buf, 1), STATUS_ACCESS_VIOLATION);
+	byte = 0x3C;
+	assert_status(kmemu_kernel_write(kb->pKernelAddr + 5, &byte, 1), STATUS_SUCCESS);
+	assert_int_equal(u[5], 0x3C);
+	/* the host's user space: its own view, not the kernel's */
+	assert_status(kmemu_user_read(0, kb->pUserAddr + 5, &byte, 1), STATUS_SUCCESS);
+	assert_int_equal(byte, 0x3C);
+	assert_status(kmemu_user_read(0, kb->pKernelAddr, &byte, 1), STATUS_ACCESS_VIOLATION);
+	assert_status(kmemu_user_write(0, kb->pKernelAddr, &byte, 1), STATUS_ACCESS_VIOLATION);
+	/* a second Get in the same process is another mapping of the same pages */
+	assert_wd(WDS_SharedBufferGet(kb->hKerBuf, &k2), WD_STATUS_SUCCESS);
+	assert_true(k2->pUserAddr != kb->pUserAddr);
+	assert_int_equal(((uint8_t *)(uintptr_t)k2->pUserAddr)[5], 0x3C);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	assert_false(kt_probe(u, 0));  /* unmapped: the kernel says so */
+	assert_wd(WDS_SharedBufferFree(k2), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+static void test_linux_stale_handle(void **state)
+{
+	WD_KERNEL_BUFFER *kb = NULL, *kn = NULL, *got = BAD_KB;
+	DWORD h;
+
+	(void)state;
+	KT_BEGIN();
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	h = kb->hKerBuf;
+	assert_int_not_equal(h, 0);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kn), WD_STATUS_SUCCESS);
+	assert_int_not_equal(kn->hKerBuf, h);  /* same slot, new generation */
+	assert_int_equal(kn->hKerBuf & 0xFFFFF, h & 0xFFFFF);
+	assert_wd(WDS_SharedBufferGet(h, &got), WD_INVALID_HANDLE);
+	assert_null(got);
+	assert_wd(WDS_SharedBufferFree(kn), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* ---- agents ---------------------------------------------------------------------------- */
+
+/* Count /proc/<pid>/fd entries whose link starts with @prefix.  Only
+ * descriptors below RLIMIT_NOFILE count: valgrind keeps its own above it. */
+static int count_fds(pid_t pid, const char *prefix)
+{
+	char path[64], link[384], target[256];
+	struct dirent *e;
+	struct rlimit rl;
+	int n = 0;
+	DIR *d;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		ssize_t len;
+
+		if (e->d_name[0] == '.' || strtoull(e->d_name, NULL, 10) >= rl.rlim_cur)
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		n += !strncmp(target, prefix, strlen(prefix));
+	}
+	closedir(d);
+	return n;
+}
+
+/* Lines of /proc/<pid>/maps mentioning @what. */
+static int count_maps(pid_t pid, const char *what)
+{
+	char path[64], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+static kmemu_pid new_agent(void)
+{
+	kmemu_pid pid = 0;
+
+	if (!(caps & KMEMU_CAP_MULTI_PROCESS))
+		skip();
+	assert_status(kmemu_process_create("agent", &pid), STATUS_SUCCESS);
+	return pid;
+}
+
+static void test_linux_agent_lifecycle(void **state)
+{
+	WD_KERNEL_BUFFER *ka = NULL, *kb = NULL;
+	kmemu_pid self, agent;
+	struct kmemu_stats s;
+	uint8_t byte = 0, pattern[PAGE];
+
+	(void)state;
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	assert_int_equal(self, (kmemu_pid)getpid());
+	/* a buffer that exists before the fork is not inherited by the agent */
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &ka), WD_STATUS_SUCCESS);
+	agent = new_agent();
+	kt_snapshot(&s);
+	assert_u64_equal(s.processes, kt_base_.processes + 1);
+	assert_int_equal(kill((pid_t)agent, 0), 0);  /* a real process */
+	assert_int_equal(count_maps((pid_t)agent, "kmemu-wds"), 0);
+	assert_int_equal(count_fds((pid_t)agent, "memfd:"), 0);
+	assert_int_equal(count_fds((pid_t)agent, "socket:"), 1);
+	assert_int_equal(count_fds((pid_t)agent, "pipe:"), 0);
+	/* Get while attached maps the memfd inside the agent */
+	memset((void *)(uintptr_t)ka->pUserAddr, 0x5E, PAGE);
+	assert_status(kmemu_process_attach(agent, NULL), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferGet(ka->hKerBuf, &kb), WD_STATUS_SUCCESS);
+	assert_int_equal(count_maps((pid_t)agent, "kmemu-wds"), 1);
+	assert_status(kmemu_user_read(agent, kb->pUserAddr + 7, &byte, 1), STATUS_SUCCESS);
+	assert_int_equal(byte, 0x5E);
+	/* the attached thread dereferences the agent's address (the host alias) */
+	assert_int_equal(((uint8_t *)(uintptr_t)kb->pUserAddr)[9], 0x5E);
+	memset(pattern, 0x61, sizeof(pattern));
+	assert_status(kmemu_user_write(agent, kb->pUserAddr, pattern, PAGE), STATUS_SUCCESS);
+	assert_status(kmemu_user_read(agent, kb->pUserAddr + PAGE, &byte, 1),
+		      STATUS_ACCESS_VIOLATION);
+	/* the host's own user space does not include the agent's view */
+	assert_status(kmemu_user_read(self, kb->pUserAddr, &byte, 1), STATUS_ACCESS_VIOLATION);
+	assert_status(kmemu_process_attach(self, NULL), STATUS_SUCCESS);
+	assert_int_equal(((uint8_t *)(uintptr_t)ka->pUserAddr)[100], 0x61);
+	/* process exit: the agent dies, its holding goes, the host's stays */
+	assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);
+	assert_int_equal(kill((pid_t)agent, 0), -1);
+	assert_int_equal(errno, ESRCH);  /* killed and reaped */
+	assert_status(kmemu_process_destroy(agent), STATUS_INVALID_PARAMETER);
+	assert_status(kmemu_process_destroy(self), STATUS_ACCESS_DENIED);
+	assert_int_equal(((uint8_t *)(uintptr_t)ka->pUserAddr)[100], 0x61);
+	assert_wd(WDS_SharedBufferFree(ka), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* An agent that dies behind the backend's back: the checker says so, a Get
+ * in it fails cleanly, destroying it repairs the instance. */
+static void test_linux_agent_killed(void **state)
+{
+	WD_KERNEL_BUFFER *ka = NULL, *kb = BAD_KB, *kc = NULL;
+	kmemu_pid self, agent;
+	const char *msg = NULL;
+	int status;
+
+	(void)state;
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &ka), WD_STATUS_SUCCESS);
+	agent = new_agent();
+	assert_status(kmemu_process_attach(agent, NULL), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferGet(ka->hKerBuf, &kc), WD_STATUS_SUCCESS);
+	assert_int_equal(kill((pid_t)agent, SIGKILL), 0);
+	assert_int_equal(waitpid((pid_t)agent, &status, 0), (pid_t)agent);
+	assert_status(kmemu_check(&msg), STATUS_INTERNAL_ERROR);
+	print_message("# checker: %s\n", msg);
+	assert_wd(WDS_SharedBufferGet(ka->hKerBuf, &kb), WD_FAILED_USER_MAPPING);
+	assert_null(kb);
+	assert_status(kmemu_user_read(agent, kc->pUserAddr, &(uint8_t){ 0 }, 1),
+		      STATUS_PROCESS_IS_TERMINATING);
+	assert_status(kmemu_process_attach(self, NULL), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);  /* frees kc too */
+	assert_wd(WDS_SharedBufferFree(ka), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* ---- the OOM loop ------------------------------------------------------------------------ */
+
+struct alloc_op {
+	UINT64 bytes;
+	DWORD options;
+};
+
+static uint32_t run_alloc_free(void *ctx)
+{
+	const struct alloc_op *op = ctx;
+	WD_KERNEL_BUFFER *kb = BAD_KB;
+	DWORD rc = WDS_SharedBufferAlloc(op->bytes, op->options, &kb);
+
+	if (rc)
+		return kb == BAD_KB ? rc : 0xFFFFFFFFu;
+	return WDS_SharedBufferFree(kb);
+}
+
+static uint32_t run_get_free(void *ctx)
+{
+	WD_KERNEL_BUFFER *kb = BAD_KB;
+	DWORD rc = WDS_SharedBufferGet(*(const DWORD *)ctx, &kb);
+
+	if (rc)
+		return kb == NULL ? rc : 0xFFFFFFFFu;
+	return WDS_SharedBufferFree(kb);
+}
+
+static uint32_t run_process(void *ctx)
+{
+	kmemu_pid pid = 0;
+	kmemu_status rc = kmemu_process_create("oom", &pid);
+
+	(void)ctx;
+	if (rc)
+		return (uint32_t)rc;
+	return (uint32_t)kmemu_process_destroy(pid);
+}
+
+static void oom(const char *name, uint32_t (*run)(void *), void *ctx, uint32_t fail_status)
+{
+	const uint32_t fail_ok[] = { fail_status };
+	struct kmemu_oom_op op = { .name = name, .run = run, .ctx = ctx, .success = 0,
+				   .fail_ok = fail_ok, .n_fail_ok = 1, .resources = 0 };
+	struct kmemu_oom_result res;
+
+	if (kmemu_oom_loop(&op, 0, &res) != STATUS_SUCCESS || !res.ok) {
+		print_error("%s\n", res.message);
+		fail();
+	}
+	assert_true(res.failures > 0);
+	print_message("# %s: %u iterations, %u with a fault\n", name, res.iterations, res.failures);
+}
+
+static void test_linux_oom_alloc_free(void **state)
+{
+	struct alloc_op nc = { 3 * PAGE + 1, NC }, c = { 3 * PAGE, KER_BUF_ALLOC_CONTIG };
+
+	(void)state;
+	KT_BEGIN();
+	oom("Alloc+Free NON_CONTIG", run_alloc_free, &nc, WD_INSUFFICIENT_RESOURCES);
+	if (caps & KMEMU_CAP_CONTIG)
+		oom("Alloc+Free CONTIG (hugetlb)", run_alloc_free, &c, WD_INSUFFICIENT_RESOURCES);
+	KMEMU_TEST_CLEAN();
+}
+
+static void test_linux_oom_get_free(void **state)
+{
+	WD_KERNEL_BUFFER *ka = NULL;
+	kmemu_pid self, agent;
+	DWORD h;
+
+	(void)state;
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(2 * PAGE, NC, &ka), WD_STATUS_SUCCESS);
+	h = ka->hKerBuf;
+	oom("Get+Free in the host", run_get_free, &h, WD_INSUFFICIENT_RESOURCES);
+	agent = new_agent();
+	assert_status(kmemu_process_attach(agent, NULL), STATUS_SUCCESS);
+	assert_wd(run_get_free(&h), WD_STATUS_SUCCESS);  /* warm-up: the agent's holding list */
+	oom("Get+Free in an agent", run_get_free, &h, WD_INSUFFICIENT_RESOURCES);
+	assert_status(kmemu_process_attach(self, NULL), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(ka), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+static void test_linux_oom_process(void **state)
+{
+	(void)state;
+	if (!(caps & KMEMU_CAP_MULTI_PROCESS))
+		skip();
+	KT_BEGIN();
+	oom("process create+destroy", run_process, NULL, (uint32_t)STATUS_INSUFFICIENT_RESOURCES);
+	KMEMU_TEST_CLEAN();
+}
+
+/* ---- pidfd_getfd: an unrelated process takes the memfd ----------------------------------- */
+
+static void test_linux_pidfd_getfd(void **state)
+{
+	WD_KERNEL_BUFFER *kb = NULL;
+	int32_t owner = 0;
+	int fd = -1, status = 0;
+	pid_t child;
+	DWORD h;
+
+	(void)state;
+	KT_BEGIN();
+	assert_status(kmemu_linux_wds_fd(0x12345, &owner, &fd), STATUS_INVALID_HANDLE);
+	assert_status(kmemu_linux_wds_fd(1, NULL, &fd), STATUS_INVALID_PARAMETER);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	memset((void *)(uintptr_t)kb->pUserAddr, 0x42, PAGE);
+	h = kb->hKerBuf;
+	assert_status(kmemu_linux_wds_fd(h, &owner, &fd), STATUS_SUCCESS);
+	assert_int_equal(owner, getpid());
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* not an agent: a plain process that knows only (pid, fd) */
+		int pidfd = (int)syscall(SYS_pidfd_open, owner, 0), mine;
+		uint8_t *p;
+
+		if (pidfd < 0)
+			_exit(errno == ENOSYS ? 77 : 1);
+		mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		if (mine < 0)
+			_exit(errno == ENOSYS || errno == EPERM ? 77 : 2);
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mine, 0);
+		if (p == MAP_FAILED || p[0] != 0x42 || p[PAGE - 1] != 0x42)
+			_exit(3);
+		p[1] = 0x43;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		print_message("# pidfd_getfd unavailable here (kernel < 5.6, ptrace rules or valgrind)\n");
+	} else {
+		assert_int_equal(WEXITSTATUS(status), 0);
+		assert_int_equal(((uint8_t *)(uintptr_t)kb->pUserAddr)[1], 0x43);
+	}
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	assert_status(kmemu_linux_wds_fd(h, &owner, &fd), STATUS_INVALID_HANDLE);
+	KMEMU_TEST_CLEAN();
+}
+
+/* ---- huge pages and pagemap ------------------------------------------------------------- */
+
+static void test_linux_phys(void **state)
+{
+	WD_KERNEL_BUFFER *kb = NULL, *kg = NULL;
+	uint64_t pu = 0, pk = 0, pa = 0;
+	kmemu_pid self, agent;
+
+	(void)state;
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(4 * PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	if (!(caps & KMEMU_CAP_PHYS)) {
+		assert_status(kmemu_virt_to_phys(self, (void *)(uintptr_t)kb->pUserAddr, &pu),
+			      STATUS_NOT_SUPPORTED);
+		assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+		KMEMU_TEST_CLEAN();
+		skip();
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		/* never touched: the query makes the frame exist */
+		assert_status(kmemu_virt_to_phys(self, (void *)(uintptr_t)(kb->pUserAddr + i * PAGE), &pu),
+			      STATUS_SUCCESS);
+		assert_status(kmemu_virt_to_phys(0, (void *)(uintptr_t)(kb->pKernelAddr + i * PAGE), &pk),
+			      STATUS_SUCCESS);
+		assert_u64_equal(pu, pk);
+	}
+	assert_status(kmemu_virt_to_phys(0, (void *)(uintptr_t)kb->pUserAddr, &pk),
+		      STATUS_INVALID_ADDRESS);  /* not kernel space */
+	assert_status(kmemu_virt_to_phys(self, (void *)(uintptr_t)kb->pKernelAddr, &pk),
+		      STATUS_INVALID_ADDRESS);  /* not the host's user space */
+	assert_status(kmemu_virt_to_phys(1, (void *)(uintptr_t)kb->pUserAddr, &pk),
+		      STATUS_INVALID_PARAMETER);
+	if (caps & KMEMU_CAP_MULTI_PROCESS) {
+		agent = new_agent();
+		UPTR ug;
+
+		assert_status(kmemu_process_attach(agent, NULL), STATUS_SUCCESS);
+		assert_wd(WDS_SharedBufferGet(kb->hKerBuf, &kg), WD_STATUS_SUCCESS);
+		ug = kg->pUserAddr;
+		assert_status(kmemu_virt_to_phys(agent, (void *)(uintptr_t)(ug + 3 * PAGE), &pa),
+			      STATUS_SUCCESS);
+		assert_u64_equal(pa, pu);
+		assert_wd(WDS_SharedBufferFree(kg), WD_STATUS_SUCCESS);
+		assert_status(kmemu_virt_to_phys(agent, (void *)(uintptr_t)ug, &pa),
+			      STATUS_INVALID_ADDRESS);
+		assert_status(kmemu_process_attach(self, NULL), STATUS_SUCCESS);
+		assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);
+	}
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+static void test_linux_hugetlb_contig(void **state)
+{
+	WD_KERNEL_BUFFER *kb = NULL, *big = BAD_KB;
+	struct kmemu_stats s;
+	kmemu_pid self;
+	uint64_t p0 = 0, p = 0;
+	DWORD rc;
+
+	(void)state;
+	if (!(caps & KMEMU_CAP_CONTIG))
+		skip();  /* no huge page could be had at open */
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(16 * PAGE, KER_BUF_ALLOC_CONTIG, &kb), WD_STATUS_SUCCESS);
+	kt_snapshot(&s);
+	assert_u64_equal(s.frames_used, kt_base_.frames_used + 512);  /* one whole 2 MiB page */
+	assert_int_equal(kb->qwBytes, 16 * PAGE);
+	assert_int_equal(kb->pUserAddr & (2 * KT_MIB - 1), 0);
+	if (caps & KMEMU_CAP_PHYS) {
+		assert_status(kmemu_virt_to_phys(self, (void *)(uintptr_t)kb->pUserAddr, &p0),
+			      STATUS_SUCCESS);
+		for (unsigned i = 1; i < 16; i++) {
+			assert_status(kmemu_virt_to_phys(0, (void *)(uintptr_t)(kb->pKernelAddr + i * PAGE),
+							 &p), STATUS_SUCCESS);
+			assert_u64_equal(p, p0 + i * PAGE);
+		}
+	}
+	/* past one huge page: adjacent huge pages, verified in pagemap, or refused */
+	rc = WDS_SharedBufferAlloc(3 * KT_MIB, KER_BUF_ALLOC_CONTIG, &big);
+	print_message("# 3 MiB CONTIG: %s\n", kmemu_wd_status_name(rc));
+	if (rc == WD_STATUS_SUCCESS) {
+		assert_true(caps & KMEMU_CAP_PHYS);
+		assert_status(kmemu_virt_to_phys(0, (void *)(uintptr_t)big->pKernelAddr, &p0),
+			      STATUS_SUCCESS);
+		assert_status(kmemu_virt_to_phys(0, (void *)(uintptr_t)(big->pKernelAddr + 3 * KT_MIB - 1),
+						 &p), STATUS_SUCCESS);
+		assert_u64_equal(p, p0 + 3 * KT_MIB - 1);
+		assert_wd(WDS_SharedBufferFree(big), WD_STATUS_SUCCESS);
+	} else {
+		assert_wd(rc, WD_INSUFFICIENT_RESOURCES);
+		assert_ptr_equal(big, BAD_KB);
+	}
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* ---- main ----------------------------------------------------------------------------- */
+
+#define LINUX_TEST(f) cmocka_unit_test_teardown(f, test_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		LINUX_TEST(test_linux_status_from_errno),
+		LINUX_TEST(test_linux_syscall_table),
+		LINUX_TEST(test_linux_kernel_refusals),
+		LINUX_TEST(test_linux_fault_syscalls),
+		LINUX_TEST(test_linux_caps),
+		LINUX_TEST(test_linux_no_hugetlb),
+		LINUX_TEST(test_linux_budget),
+		LINUX_TEST(test_linux_views),
+		LINUX_TEST(test_linux_stale_handle),
+		LINUX_TEST(test_linux_agent_lifecycle),
+		LINUX_TEST(test_linux_agent_killed),
+		LINUX_TEST(test_linux_oom_alloc_free),
+		LINUX_TEST(test_linux_oom_get_free),
+		LINUX_TEST(test_linux_oom_process),
+		LINUX_TEST(test_linux_pidfd_getfd),
+		LINUX_TEST(test_linux_phys),
+		LINUX_TEST(test_linux_hugetlb_contig),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

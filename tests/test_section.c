@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_section.c - unit tests of sections and views (emu/section.c,
+ * api/section.c).
+ *
+ * Each test runs on a fresh, small emulator (kt_use_emu) and ends with
+ * KMEMU_TEST_CLEAN(): invariants (emu_section_check among them) hold and
+ * frames, handles and mappings are back where they started.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <wdm.h>
+#include "emu.h"
+#include "kmemu_test.h"
+
+static HANDLE create(LONGLONG size, ULONG protect, ULONG attrs)
+{
+	LARGE_INTEGER li = { .QuadPart = size };
+	HANDLE h = NULL;
+
+	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, protect, attrs, NULL),
+		      STATUS_SUCCESS);
+	return h;
+}
+
+static uint8_t *map_in(HANDLE s, HANDLE proc, SIZE_T size, ULONG inherit, ULONG protect)
+{
+	PVOID b = NULL;
+	SIZE_T z = size;
+
+	assert_status(ZwMapViewOfSection(s, proc, &b, 0, 0, NULL, &z, inherit, 0, protect),
+		      STATUS_SUCCESS);
+	return b;
+}
+
+/* A fresh machine, warmed up for sections too: the initial process's handle
+ * table and view array grow on first use and keep their capacity. */
+static int setup(void **state)
+{
+	LARGE_INTEGER li = { .QuadPart = 0x1000 };
+	HANDLE h = NULL;
+	PVOID b = NULL;
+	SIZE_T z = 0;
+
+	(void)state;
+	if (kt_use_emu(16 * KT_MIB, KMEMU_PLACE_DEFAULT, 0))
+		return -1;
+	if (ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL) ||
+	    ZwMapViewOfSection(h, ZwCurrentProcess(), &b, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE) ||
+	    ZwUnmapViewOfSection(ZwCurrentProcess(), b) || ZwClose(h))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return kt_close_backend();
+}
+
+/* Create, two views, unmap, close: every counter returns; frames are owned
+ * by the section until the last view goes. */
+static void test_section_lifecycle(void **state)
+{
+	struct kmemu_stats s0, s1;
+	HANDLE s;
+	uint8_t *a, *b;
+	KT_BEGIN();
+
+	(void)state;
+	kt_snapshot(&s0);
+	s = create(0x5000, PAGE_READWRITE, SEC_COMMIT);
+	kt_snapshot(&s1);
+	assert_u64_equal(s1.frames_used, s0.frames_used + 5);
+	assert_u64_equal(s1.handles_used, s0.handles_used + 1);
+	a = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	b = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READONLY);
+	a[0x4FFF] = 9;
+	assert_int_equal(b[0x4FFF], 9);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	kt_snapshot(&s1);
+	assert_u64_equal(s1.frames_used, s0.frames_used + 5);
+	assert_u64_equal(s1.mappings, s0.mappings + 2);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), a + 0x2000), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), b), STATUS_SUCCESS);
+	assert_false(kt_probe(a, 0));
+	KMEMU_TEST_CLEAN();
+}
+
+/* SEC_RESERVE: frames appear only when committed, and go with the section. */
+static void test_section_reserve_lazy_frames(void **state)
+{
+	struct kmemu_stats s0, s1;
+	HANDLE s;
+	PVOID b = NULL;
+	SIZE_T z = 0;
+	KT_BEGIN();
+
+	(void)state;
+	kt_snapshot(&s0);
+	s = create(0x100000, PAGE_READWRITE, SEC_RESERVE);
+	kt_snapshot(&s1);
+	assert_u64_equal(s1.frames_used, s0.frames_used);
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &b, 0, 0x3000, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_SUCCESS);
+	kt_snapshot(&s1);
+	assert_u64_equal(s1.frames_used, s0.frames_used + 3);
+	assert_true(kt_probe((uint8_t *)b + 0x2FFF, 1));
+	assert_false(kt_probe((uint8_t *)b + 0x3000, 0));
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), b), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* Destroying a process closes its handles (names go) and unmaps its views. */
+static void test_section_process_exit(void **state)
+{
+	kmemu_pid p = 0, me = 0;
+	HANDLE s, h = NULL;
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	LARGE_INTEGER li = { .QuadPart = 0x2000 };
+	static const WCHAR name[] = { '\\', 'x', 0 };
+	KT_BEGIN();
+
+	(void)state;
+	RtlInitUnicodeString(&us, name);
+	assert_int_equal(us.Length, 4);
+	assert_int_equal(us.MaximumLength, 6);
+	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
+	assert_status(kmemu_process_create("p", &p), STATUS_SUCCESS);
+	assert_status(kmemu_process_attach(p, &me), STATUS_SUCCESS);
+	assert_status(ZwCreateSection(&s, SECTION_ALL_ACCESS, &oa, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
+		      STATUS_SUCCESS);
+	map_in(s, ZwCurrentProcess(), 0, ViewShare, PAGE_READWRITE);
+	assert_status(kmemu_process_attach(me, NULL), STATUS_SUCCESS);
+	assert_status(ZwOpenSection(&h, SECTION_MAP_READ, &oa), STATUS_SUCCESS);
+	assert_status(ZwClose(h), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(p), STATUS_SUCCESS);
+	assert_status(ZwOpenSection(&h, SECTION_MAP_READ, &oa), STATUS_OBJECT_NAME_NOT_FOUND);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A child keeps an inherited view after its parent is destroyed. */
+static void test_section_orphaned_inherited_view(void **state)
+{
+	kmemu_pid parent = 0, child = 0, me = 0;
+	HANDLE s;
+	uint8_t *v, buf[4];
+	KT_BEGIN();
+
+	(void)state;
+	assert_status(kmemu_process_create("parent", &parent), STATUS_SUCCESS);
+	assert_status(kmemu_process_attach(parent, &me), STATUS_SUCCESS);
+	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	v = map_in(s, ZwCurrentProcess(), 0, ViewShare, PAGE_READWRITE);
+	memcpy(v, "abc", 4);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(kmemu_process_attach(me, NULL), STATUS_SUCCESS);
+	assert_status(kmemu_process_create_child(parent, "child", &child), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(parent), STATUS_SUCCESS);
+	assert_status(kmemu_check(NULL), STATUS_SUCCESS);
+	assert_status(kmemu_user_read(child, (uintptr_t)v, buf, 4), STATUS_SUCCESS);
+	assert_string_equal((char *)buf, "abc");
+	assert_true(kt_probe(v, 1));
+	assert_status(kmemu_process_attach(child, NULL), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), v + 1), STATUS_SUCCESS);
+	assert_false(kt_probe(v, 0));
+	assert_status(kmemu_process_attach(me, NULL), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(child), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A process handle outlives its process: PROCESS_IS_TERMINATING. */
+static void test_section_dead_process_handle(void **state)
+{
+	kmemu_pid p = 0;
+	void *ph = NULL;
+	HANDLE s;
+	PVOID b = NULL;
+	SIZE_T z = 0;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	assert_status(kmemu_process_create("p", &p), STATUS_SUCCESS);
+	assert_status(kmemu_process_open(p, PROCESS_ALL_ACCESS, &ph), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(p), STATUS_SUCCESS);
+	assert_status(ZwMapViewOfSection(s, ph, &b, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE),
+		      STATUS_PROCESS_IS_TERMINATING);
+	assert_status(kmemu_process_open(p, PROCESS_ALL_ACCESS, &ph), STATUS_INVALID_PARAMETER);
+	assert_status(ZwClose(ph), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* The checker notices a view whose map count is wrong. */
+static void test_section_check_detects_corruption(void **state)
+{
+	HANDLE s;
+	uint8_t *v;
+	struct kmemu_backend *b;
+	struct emu_machine *m;
+	const char *msg = NULL;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	v = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	assert_status(kmemu_backend_current(&b), STATUS_SUCCESS);
+	kmemu_backend_ops_of(b, (void **)&m);
+	emu_lock(m);
+	m->initial->n_views++;  /* a duplicate of the last view */
+	m->initial->views[m->initial->n_views - 1] = m->initial->views[m->initial->n_views - 2];
+	emu_unlock(m);
+	assert_status(kmemu_check(&msg), STATUS_INTERNAL_ERROR);
+	assert_non_null(strstr(msg, "section"));
+	emu_lock(m);
+	m->initial->n_views--;
+	emu_unlock(m);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), v), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A version-1 ops table: the section services answer NOT_SUPPORTED. */
+static struct kmemu_backend_ops v1_ops;
+
+static void test_section_backend_v1(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	HANDLE h = NULL;
+	LARGE_INTEGER li = { .QuadPart = 0x1000 };
+	PVOID base = NULL;
+	SIZE_T z = 0;
+	kmemu_pid pid;
+	void *ph;
+
+	(void)state;
+	v1_ops = kmemu__emu_ops;
+	v1_ops.version = 1;
+	v1_ops.name = "emu-v1";
+	v1_ops.caps &= ~KMEMU_CAP_SECTIONS;
+	v1_ops.section_create = NULL;  /* never called */
+	assert_status(kmemu_backend_register(&v1_ops), STATUS_SUCCESS);
+	assert_status(kmemu_backend_open("emu-v1", NULL, &b), STATUS_SUCCESS);
+	old = kmemu_backend_set_current(b);
+	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
+		      STATUS_NOT_SUPPORTED);
+	assert_status(ZwMapViewOfSection(h, ZwCurrentProcess(), &base, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_NOT_SUPPORTED);
+	assert_status(ZwClose(h), STATUS_NOT_SUPPORTED);
+	assert_status(kmemu_process_current(&pid), STATUS_SUCCESS);
+	assert_status(kmemu_process_open(pid, 0, &ph), STATUS_NOT_SUPPORTED);
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+	assert_true(h == NULL);
+}
+
+/* The bare IRQL rule: the handler returns, the call fails cleanly. */
+static int bugchecks_seen;
+static void count_handler(const struct kmemu_bugcheck_report *r, void *ctx)
+{
+	(void)ctx;
+	assert_int_equal(r->code, IRQL_NOT_LESS_OR_EQUAL);
+	bugchecks_seen++;
+}
+
+static void test_section_irql_handler_returns(void **state)
+{
+	HANDLE h = NULL;
+	LARGE_INTEGER li = { .QuadPart = 0x1000 };
+	KT_BEGIN();
+
+	(void)state;
+	kmemu_bugcheck_set_handler(count_handler, NULL);
+	assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
+		      STATUS_UNSUCCESSFUL);
+	assert_status(ZwClose((HANDLE)(uintptr_t)4), STATUS_UNSUCCESSFUL);
+	assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	assert_int_equal(bugchecks_seen, 2);
+	assert_true(h == NULL);
+	KMEMU_TEST_CLEAN();
+}
+
+#define SEC_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		SEC_TEST(test_section_lifecycle),
+		SEC_TEST(test_section_reserve_lazy_frames),
+		SEC_TEST(test_section_process_exit),
+		SEC_TEST(test_section_orphaned_inherited_view),
+		SEC_TEST(test_section_dead_process_handle),
+		SEC_TEST(test_section_check_detects_corruption),
+		SEC_TEST(test_section_backend_v1),
+		SEC_TEST(test_section_irql_handler_returns),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
