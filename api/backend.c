@@ -5,9 +5,10 @@
  * Backends register a static ops table; the emulator is registered first
  * and is the default, the linux backend (real/linux) second.  An instance's
  * capabilities are its table's, less those its ->open reported lacking on
- * this machine (kmemu_backend_instance_lacks()).  The current instance is process-wide: the first API
- * call opens it from KMEMU_BACKEND (default "emu") and kmemu_config_default(),
- * and it is closed at exit so leak checkers see a clean process.
+ * this machine (kmemu_backend_instance_lacks()).  The current instance is
+ * process-wide: the first API call opens it from KMEMU_BACKEND (default
+ * "emu") and kmemu_config_default(), and it is closed at exit so leak
+ * checkers see a clean process.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -188,6 +189,7 @@ kmemu_status kmemu_backend_open(const char *name, const struct kmemu_config *cfg
 	const struct kmemu_backend_ops *ops;
 	struct kmemu_config def;
 	struct kmemu_backend *b;
+	uint64_t saved_lacks;
 	kmemu_status rc;
 
 	if (out)
@@ -205,10 +207,11 @@ kmemu_status kmemu_backend_open(const char *name, const struct kmemu_config *cfg
 	if (!b)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	b->ops = ops;
+	saved_lacks = opening_lacks;  /* a wrapping backend may open another inside */
 	opening_lacks = 0;
 	rc = ops->open(ops, cfg, &b->st);
 	b->caps = ops->caps & ~opening_lacks;
-	opening_lacks = 0;
+	opening_lacks = saved_lacks;
 	if (rc) {
 		kmemu__free(b);
 		return rc;

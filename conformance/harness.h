@@ -9,7 +9,9 @@
  * main.c knows the arrays.  The runner forks one child per case; the child
  * opens the backend afresh (kmemu_backend_use(name, NULL)), arms an alarm,
  * runs the function and reports through a pipe, so a crash or a hang is a
- * FAIL of that case and never of the run.
+ * FAIL of that case and never of the run.  Capabilities are those of the
+ * opened instance (kmemu_backend_caps(): what the backend can do on this
+ * machine); a case needing one it lacks is UNSUPPORTED, not run.
  *
  * Inside a case:
  *   KMEMU_EXPECT_*   record a failure and go on;

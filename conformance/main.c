@@ -808,7 +808,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kmemu-conform: --format junit needs --out FILE\n");
 		return 2;
 	}
-	if (!strcmp(format, "matrix") != (n_inputs > 0)) {
+	if ((strcmp(format, "matrix") == 0) != (n_inputs > 0)) {
 		fprintf(stderr, "kmemu-conform: result files go with --format matrix, and only there\n");
 		return 2;
 	}

@@ -41,11 +41,21 @@
 
 /* ==== locking and attachment ============================================ */
 
+/**
+ * linux_lock() - take the instance lock.
+ * @m: the instance.
+ * Context: not held already (not recursive); held across agent round trips.
+ */
 void linux_lock(struct linux_machine *m)
 {
 	pthread_mutex_lock(&m->lock);
 }
 
+/**
+ * linux_unlock() - release the instance lock.
+ * @m: the instance.
+ * Context: caller holds it.
+ */
 void linux_unlock(struct linux_machine *m)
 {
 	pthread_mutex_unlock(&m->lock);
@@ -137,13 +147,14 @@ static int probe_hugetlb(void)
 	return 1;
 }
 
-/* Does pagemap show PFNs (CAP_SYS_ADMIN)?  Asks about a touched stack page. */
+/* Does pagemap show PFNs (CAP_SYS_ADMIN)?  Asks about a stack page, which
+ * is present: this frame is on it. */
 static int probe_pfn(void)
 {
-	volatile uint8_t here = 1;
+	uint8_t here = 1;
 	uint64_t pfn;
 
-	return linux_pagemap_pfn(0, (const void *)&here, &pfn) == STATUS_SUCCESS && here;
+	return linux_pagemap_pfn(0, &here, &pfn) == STATUS_SUCCESS;
 }
 
 /* Can we read process memory with process_vm_readv (no seccomp/yama block)? */
@@ -201,6 +212,10 @@ static kmemu_status linux_open(const struct kmemu_backend_ops *ops, const struct
 	if (!init->name)
 		goto fail;
 	m->frames_total = probe_budget();
+	/* learn now whether mlock2 exists (valgrind warns once per process
+	 * about it, and children forked later inherit the answer); not an
+	 * acquisition: the entry is called without the fault hook */
+	RSYS_FN(RSYS_MLOCK2, rsys_mlock2_fn)(NULL, 0, MLOCK_ONFAULT);
 	m->has_hugetlb = probe_hugetlb();
 	m->has_pfn = probe_pfn();
 	m->caps = KMEMU_CAP_WDS | KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS;
