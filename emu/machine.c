@@ -42,12 +42,19 @@ int emu_is_direct(const struct emu_machine *m, const void *addr)
 /* ---- lifetime ------------------------------------------------------------------ */
 
 /* Lowest host address a low claim (ZeroBits) may use: vm.mmap_min_addr
- * rounded up to 64 KiB, and never below Windows' lowest user address 0x10000. */
+ * rounded up to 64 KiB, and never below Windows' lowest user address 0x10000.
+ * Read once per host process: it is a boot-time sysctl, and machines are
+ * opened per fuzz input. */
 static uintptr_t emu_mmap_min(void)
 {
+	static _Atomic uintptr_t cached;
 	unsigned long long v = 0x10000;
-	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
+	uintptr_t r = cached;
+	FILE *f;
 
+	if (r)
+		return r;
+	f = fopen("/proc/sys/vm/mmap_min_addr", "r");
 	if (f) {
 		if (fscanf(f, "%llu", &v) != 1)
 			v = 0x10000;
@@ -55,7 +62,9 @@ static uintptr_t emu_mmap_min(void)
 	}
 	if (v < 0x10000)
 		v = 0x10000;
-	return (uintptr_t)((v + EMU_ALLOC_GRANULARITY - 1) & ~(EMU_ALLOC_GRANULARITY - 1));
+	r = (uintptr_t)((v + EMU_ALLOC_GRANULARITY - 1) & ~(EMU_ALLOC_GRANULARITY - 1));
+	cached = r;
+	return r;
 }
 
 static void emu_close(void *st);
