@@ -94,8 +94,18 @@ static int agent_range_free(uint64_t addr, uint64_t len)
 	return n == 0;
 }
 
-/* Map @fd at exactly @addr (or anywhere when 0).  Return: the address, or
- * MAP_FAILED with *@err set (EEXIST when the address is taken). */
+/**
+ * agent_map() - map a memfd at exactly the host alias's address.
+ * @fd:   the memfd received.
+ * @addr: the address (0: anywhere).
+ * @len:  bytes.
+ * @err:  receives the errno on failure.
+ *
+ * MAP_FIXED_NOREPLACE first; where it was only a hint (the result is
+ * elsewhere), the range is checked free in /proc/self/maps before MAP_FIXED.
+ * Context: the agent.
+ * Return: the address, or MAP_FAILED (EEXIST when the address is taken).
+ */
 static void *agent_map(int fd, uint64_t addr, uint64_t len, int *err)
 {
 	void *want = (void *)(uintptr_t)addr;
@@ -131,8 +141,14 @@ static void agent_close_others(int keep)
 		close(fd);
 }
 
-/* Receive one request and the fd attached to it (or -1).
- * Return: bytes received, 0 at EOF, -1 on error. */
+/**
+ * agent_recv() - receive one request and the fd attached to it.
+ * @sock: the agent's socket.
+ * @req:  receives the request.
+ * @fd:   receives the descriptor passed with it (close-on-exec), or -1.
+ * Context: the agent.
+ * Return: bytes received, 0 at EOF (the host is gone), -1 on error.
+ */
 static ssize_t agent_recv(int sock, struct linux_agent_req *req, int *fd)
 {
 	union {

@@ -4,7 +4,7 @@
  *
  * A thin backend on real Linux primitives.  The host process is the initial
  * emulated process and also plays the kernel: a WDS buffer is a memfd whose
- * kernel view is an mlock()ed MAP_SHARED mapping in the host; each holding
+ * kernel view is a locked (mlock2) MAP_SHARED mapping in the host; each holding
  * is one more MAP_SHARED mapping of the same memfd in the holding process.
  * Other emulated processes are real forked "agent" processes that map and
  * unmap on request (fd passed with SCM_RIGHTS).  Where the kernel decides
@@ -220,7 +220,7 @@ struct linux_buffer {
 	uint64_t view_size;     /* bytes reachable through the kernel view: pages */
 	uint64_t map_size;      /* bytes of every mapping: pages, or whole huge pages */
 	int memfd;              /* the shared memory object, owned */
-	uint8_t *kaddr;         /* kernel view: a host mapping, mlock()ed */
+	uint8_t *kaddr;         /* kernel view: a host mapping, mlock2()ed */
 	uint32_t n_holders;     /* holdings in all processes */
 	int is_hugetlb;         /* memfd of huge pages (CONTIG) */
 };

@@ -262,7 +262,13 @@ static void linux_close(void *st)
 
 /* ==== processes ================================================================ */
 
-/* Kill @p's agent (if any), drop its holdings, unlink and free it.  Lock held. */
+/**
+ * process_free() - a process exits: kill its agent (if any), drop its
+ * holdings (freeing their descriptions), unlink and free it.
+ * @m: the instance.
+ * @p: the process (the initial one only at close).
+ * Context: caller holds the instance lock.
+ */
 static void process_free(struct linux_machine *m, struct linux_proc *p)
 {
 	struct linux_proc **pp;
@@ -599,8 +605,20 @@ static kmemu_status linux_virt_to_phys(void *st, kmemu_pid pid, const void *addr
 	return rc;
 }
 
-/* Kernel space: [kaddr, kaddr + len) must lie in live kernel views (one or
- * several adjacent ones); then copy with memcpy (they are host mappings). */
+/**
+ * kernel_copy() - kmemu_kernel_read/write.
+ * @m:         the instance.
+ * @kaddr:     kernel address.
+ * @buf:       the caller's side.
+ * @len:       bytes.
+ * @to_kernel: 1 to write kernel memory, 0 to read it.
+ *
+ * [kaddr, kaddr + len) must lie in live kernel views (one, or several that
+ * happen to be adjacent); then it is a memcpy, kernel views being host
+ * mappings.
+ * Context: caller holds the instance lock.
+ * Return: STATUS_SUCCESS; STATUS_ACCESS_VIOLATION (nothing copied).
+ */
 static kmemu_status kernel_copy(struct linux_machine *m, uint64_t kaddr, void *buf, size_t len,
 				int to_kernel)
 {
@@ -644,8 +662,16 @@ static kmemu_status linux_kernel_write(void *st, uint64_t kaddr, const void *buf
 	return rc;
 }
 
-/* 1 when a byte of every page of [addr, addr + len) in @pid reads (a write
- * is then checked page by page before anything is written). */
+/**
+ * pages_readable() - can one byte of every page of a range be read?
+ * @pid:  OS process.
+ * @addr: start.
+ * @len:  bytes.
+ * @err:  receives the errno when not.
+ *
+ * A write checks this first, so a range with a hole writes nothing.
+ * Return: 1 if every page reads, else 0.
+ */
 static int pages_readable(pid_t pid, uint64_t addr, size_t len, int *err)
 {
 	enum { BATCH = 64 };

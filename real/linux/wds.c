@@ -125,8 +125,13 @@ void linux_wds_fini(struct linux_machine *m)
 
 /* ==== buffers ==================================================================== */
 
-/* Release @b: its handle, kernel view, memfd and accounting.  Tolerates a
- * half-built buffer. */
+/**
+ * buffer_destroy() - release a buffer: its handle, kernel view (and lock),
+ * memfd and accounting.
+ * @m: the instance.
+ * @b: the buffer; half-built ones are fine (no handle, no view, memfd -1).
+ * Context: caller holds the instance lock.
+ */
 static void buffer_destroy(struct linux_machine *m, struct linux_buffer *b)
 {
 	if (b->handle)
@@ -316,7 +321,16 @@ static uint32_t hold_add(struct linux_machine *m, struct linux_proc *p, struct l
 	return WD_STATUS_SUCCESS;
 }
 
-/* Remove holding @i of @p; the last holding of a buffer destroys it. */
+/**
+ * hold_drop() - remove a holding: unmap it from its process.
+ * @m: the instance.
+ * @p: the holding process.
+ * @i: index in @p's holdings.
+ *
+ * The last holding of a buffer destroys the buffer (kills the handle).
+ * The description is not freed here.
+ * Context: caller holds the instance lock.
+ */
 static void hold_drop(struct linux_machine *m, struct linux_proc *p, size_t i)
 {
 	struct linux_hold *h = p->holds[i];
