@@ -8,7 +8,7 @@
 # KMEMU_FUZZ_ENGINE instead of -fsanitize=fuzzer.  Each target gets its seed
 # corpus as $OUT/<target>_seed_corpus.zip and its dictionary as
 # $OUT/<target>.dict.
-targets="wds physmem handle seq diff"
+targets="wds physmem handle seq diff section"
 src=${SRC:-$(cd "$(dirname "$0")/.." && pwd)}/kmemu
 [ -d "$src" ] || src=$(cd "$(dirname "$0")/.." && pwd)
 build=${WORK:-/tmp}/kmemu-build
