@@ -43,6 +43,7 @@ static const struct {
 	{ KMEMU_CAP_PLACEMENT, "placement" },
 	{ KMEMU_CAP_VERIFIER, "verifier" },
 	{ KMEMU_CAP_SECTIONS, "sections" },
+	{ KMEMU_CAP_KERNEL_VIEWS, "kernel-views" },
 };
 
 const char *kmemu_cap_name(uint64_t cap)

@@ -72,6 +72,32 @@ extern const struct kmemu_backend_ops kmemu__emu_ops;
 /* The linux backend's ops table (real/linux/machine.c). */
 extern const struct kmemu_backend_ops kmemu__linux_ops;
 
+/* ---- section_rules.c: pure section rules every backend applies ---------- */
+/* Size rules of ZwCreateSection (P4, SECTION_TOO_BIG, SEC_RESERVE limit). */
+kmemu_status kmemu__section_size_rule(const struct kmemu_section_create_args *a, uint64_t *npages);
+/* 1 when [addr, addr + len) leaves the user range. */
+int kmemu__section_user_range_bad(uint64_t addr, uint64_t len);
+/* 1 when a view of @view_size at @base would end above the user range (P3). */
+int kmemu__section_view_too_big(uint64_t base, uint64_t view_size);
+/* Step 6: ZeroBits -> *@last (UINTPTR_MAX for 0); P4 when invalid. */
+kmemu_status kmemu__section_zero_bits(uint64_t zero_bits, uintptr_t base, uint64_t view_size,
+				      uintptr_t *last);
+/* Steps 11-12: INVALID_VIEW_SIZE, P5; *@npages the view's pages. */
+kmemu_status kmemu__section_view_size(uint64_t sec_size, uint64_t offset, uint64_t view_size,
+				      uint64_t commit_size, uint64_t *npages);
+/* PROT_* of a Win32Protect; *@is_private for copy on write. */
+int kmemu__section_host_prot(uint32_t protect, int *is_private);
+/* SECTION_MAP_* access a Win32Protect needs. */
+uint32_t kmemu__section_access_for(uint32_t protect);
+/* 1 when view protection @protect is allowed on a @sec_protect section. */
+int kmemu__section_protect_compatible(uint32_t sec_protect, uint32_t protect);
+
+/* The protection a view reports (the section's cache type wins). */
+uint32_t kmemu__section_view_protect(uint32_t protect, uint32_t attributes);
+/* NtQuerySection's answer for a checked handle. */
+kmemu_status kmemu__section_basic_info(int cls, void *buf, size_t len, size_t *ret_len,
+				       uint32_t attributes, uint64_t size);
+
 /* ---- prng ----------------------------------------------------------------- */
 /* splitmix64 step: deterministic, seedable. */
 static inline uint64_t kmemu__prng_next(uint64_t *state)

@@ -13,7 +13,10 @@
  * §2 (AllocationAttributes, SectionPageProtection).  Everything that needs
  * the machine - sizes, handles, addresses, placement - is the backend's
  * (ops->section_*, version 2).  A backend whose table is older than version
- * 2 answers STATUS_NOT_SUPPORTED.
+ * 2 answers STATUS_NOT_SUPPORTED.  ObReferenceObjectByHandle,
+ * ObfDereferenceObject and MmMapViewInSystemSpace / MmUnmapViewInSystemSpace
+ * (kernel-space views) use the version-3 slots (ops->ob_*,
+ * ops->section_*_system); older tables answer STATUS_NOT_SUPPORTED.
  *
  * IRQL: every service here requires PASSIVE_LEVEL.  At a higher level the
  * call raises IRQL_NOT_LESS_OR_EQUAL (0xA), p1 = the routine's address,
@@ -424,6 +427,218 @@ VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING DestinationString, PCWSTR Source
 	DestinationString->Length = (USHORT)(n * sizeof(WCHAR));
 	DestinationString->MaximumLength = (USHORT)(n * sizeof(WCHAR) + sizeof(WCHAR));
 	DestinationString->Buffer = (PWSTR)SourceString;
+}
+
+/* ---- object references and system-space views (version 3) ----------------------------- */
+
+/* The type objects: opaque to drivers, compared by address. */
+struct _OBJECT_TYPE {
+	const char *name;  /* "Section", "Process" */
+};
+
+static struct _OBJECT_TYPE section_type = { "Section" };
+static struct _OBJECT_TYPE process_type = { "Process" };
+static POBJECT_TYPE section_type_ptr = &section_type;
+static POBJECT_TYPE process_type_ptr = &process_type;
+
+POBJECT_TYPE *MmSectionObjectType = &section_type_ptr;
+POBJECT_TYPE *PsProcessType = &process_type_ptr;
+
+/* The current backend if it serves object references and system-space views
+ * (version 3 and KMEMU_CAP_KERNEL_VIEWS), else NULL with *@rc set. */
+static struct kmemu_backend *kview_backend(kmemu_status *rc)
+{
+	struct kmemu_backend *b = kmemu__current();
+
+	if (!b) {
+		*rc = STATUS_NOT_FOUND;
+		return NULL;
+	}
+	if (b->ops->version < 3 || !(kmemu_backend_caps(b) & KMEMU_CAP_KERNEL_VIEWS)) {
+		*rc = STATUS_NOT_SUPPORTED;
+		return NULL;
+	}
+	return b;
+}
+
+/* 0 at or below @max; otherwise the bug check of section_irql_bad() (the
+ * routines are pageable) and 1 when a handler returned. */
+static int kview_irql_bad(struct kmemu_backend *b, const char *fn, const void *routine,
+			  uint8_t max)
+{
+	uint8_t irql = b->ops->irql_get(b->st);
+
+	if (irql <= max)
+		return 0;
+	kmemu__bugcheck(fn, "a pageable routine was called above its documented IRQL",
+			IRQL_NOT_LESS_OR_EQUAL, (uintptr_t)routine, irql, 8, (uintptr_t)routine);
+	return 1;
+}
+
+/**
+ * ObReferenceObjectByHandle() - the object a handle of the current process
+ * names, with a new reference.
+ * @Handle:            a handle (NtCurrentProcess() names the current process).
+ * @DesiredAccess:     access checked against the handle's granted access when
+ *                     @AccessMode is UserMode (generic rights are not mapped,
+ *                     as on Windows: they are denied); KernelMode skips it.
+ * @ObjectType:        *MmSectionObjectType, *PsProcessType or NULL (any).
+ * @AccessMode:        KernelMode or UserMode (any value but KernelMode checks).
+ * @Object:            set to NULL, then on success to the object's body.
+ * @HandleInformation: NULL, or receives HandleAttributes 0 and GrantedAccess.
+ *
+ * Order as Windows: handle, type, access.  A process body is the handle's
+ * process object (two handles opened separately give two bodies).
+ * Context: PASSIVE_LEVEL (documented); above it IRQL_NOT_LESS_OR_EQUAL (0xA,
+ * p3 = 8) as the section services, then STATUS_UNSUCCESSFUL.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_HANDLE; STATUS_OBJECT_TYPE_MISMATCH
+ * (also for the thread pseudo handle with a type); STATUS_ACCESS_DENIED;
+ * STATUS_NOT_SUPPORTED (backend before version 3, or the thread pseudo
+ * handle without a type: no thread objects); STATUS_ACCESS_VIOLATION (NULL
+ * @Object); STATUS_INSUFFICIENT_RESOURCES (the reference record).  The caller
+ * drops the reference with ObDereferenceObject().
+ */
+NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
+					 POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode,
+					 PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = kview_backend(&rc);
+	int type;
+	void *obj = NULL;
+	uint32_t granted = 0;
+
+	if (!b)
+		return rc;
+	if (kview_irql_bad(b, "ObReferenceObjectByHandle", (const void *)ObReferenceObjectByHandle,
+			   PASSIVE_LEVEL))
+		return STATUS_UNSUCCESSFUL;
+	if (!Object)
+		return STATUS_ACCESS_VIOLATION;
+	*Object = NULL;
+	if (!ObjectType)
+		type = KMEMU_OBTYPE_ANY;
+	else if (ObjectType == &section_type)
+		type = KMEMU_OBTYPE_SECTION;
+	else if (ObjectType == &process_type)
+		type = KMEMU_OBTYPE_PROCESS;
+	else
+		type = KMEMU_OBTYPE_OTHER;
+	rc = b->ops->ob_reference(b->st, HANDLE_VALUE(Handle), DesiredAccess, type,
+				  AccessMode != KernelMode, &obj, &granted);
+	if (rc)
+		return rc;
+	*Object = obj;
+	if (HandleInformation) {
+		HandleInformation->HandleAttributes = 0;
+		HandleInformation->GrantedAccess = granted;
+	}
+	return STATUS_SUCCESS;
+}
+
+/**
+ * ObfDereferenceObject() - drop a reference ObReferenceObjectByHandle() gave
+ * (ObDereferenceObject() is this function).
+ * @Object: the object's body.
+ *
+ * A pointer on which the caller holds no such reference (never referenced,
+ * or dereferenced once too often) is bug check REFERENCE_BY_POINTER (0x18),
+ * p1 = 0 (its type is unknown), p2 = @Object, p3 = p4 = 0; if a handler
+ * returns, nothing is done.  A backend before version 3 does nothing.
+ * Context: IRQL <= DISPATCH_LEVEL (nonpaged on Windows; not checked).
+ * Return: the object's references left (0 when it went, or on a bug check).
+ */
+LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = kview_backend(&rc);
+	int64_t left = 0;
+
+	if (!b)
+		return 0;
+	rc = b->ops->ob_dereference(b->st, Object, &left);
+	if (rc) {
+		kmemu__bugcheck("ObfDereferenceObject",
+				"dereferencing an object the caller holds no reference on",
+				REFERENCE_BY_POINTER, 0, (uintptr_t)Object, 0, 0);
+		return 0;
+	}
+	return (LONG_PTR)left;
+}
+
+/**
+ * MmMapViewInSystemSpace() - map a section into kernel space (the
+ * emulator's vmalloc area): the view aliases every other view of the section.
+ * @Section:    the section's body (ObReferenceObjectByHandle with
+ *              *MmSectionObjectType).
+ * @MappedBase: receives the view's kernel address (64 KiB aligned).
+ * @ViewSize:   in: bytes, 0 = the whole section; out: the size mapped, rounded
+ *              up to pages.  Both outputs are written on success only.
+ *
+ * SEC_RESERVE pages not yet committed stay inaccessible in the view until a
+ * ZwMapViewOfSection commits them.
+ * Context: IRQL <= APC_LEVEL (Microsoft's page); above it
+ * IRQL_NOT_LESS_OR_EQUAL (0xA, p3 = 8) and STATUS_UNSUCCESSFUL.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_VIEW_SIZE (larger than the section,
+ * or 4 GiB and more); STATUS_NO_MEMORY (no room in system view space);
+ * STATUS_INVALID_PARAMETER_1 (@Section is no live section: never
+ * dereferenced); STATUS_ACCESS_VIOLATION (NULL out-pointer);
+ * STATUS_INSUFFICIENT_RESOURCES (host resources); STATUS_NOT_SUPPORTED.
+ * The view holds a reference on the section until it is unmapped.
+ */
+NTSTATUS NTAPI MmMapViewInSystemSpace(PVOID Section, PVOID *MappedBase, PSIZE_T ViewSize)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = kview_backend(&rc);
+	uint64_t size;
+	void *base = NULL;
+
+	if (!b)
+		return rc;
+	if (kview_irql_bad(b, "MmMapViewInSystemSpace", (const void *)MmMapViewInSystemSpace,
+			   APC_LEVEL))
+		return STATUS_UNSUCCESSFUL;
+	if (!MappedBase || !ViewSize)
+		return STATUS_ACCESS_VIOLATION;
+	size = *ViewSize;
+	rc = b->ops->section_map_system(b->st, Section, &size, &base);
+	if (NT_SUCCESS(rc)) {
+		*MappedBase = base;
+		*ViewSize = (SIZE_T)size;
+	}
+	return rc;
+}
+
+/**
+ * MmUnmapViewInSystemSpace() - unmap a view MmMapViewInSystemSpace() made
+ * and drop its section reference.
+ * @MappedBase: the view's base (any address in its first 64 KiB: Windows
+ *              looks system views up by address >> 16).
+ *
+ * Any other address is bug check DRIVER_UNMAPPING_INVALID_VIEW (0xD7),
+ * p1 = @MappedBase, p2 = 1 (unmapping), p3 = p4 = 0, as Windows'
+ * MiRemoveFromSystemSpace; if a handler returns, STATUS_NOT_MAPPED_VIEW.
+ * Context: IRQL <= APC_LEVEL; above it IRQL_NOT_LESS_OR_EQUAL and
+ * STATUS_UNSUCCESSFUL.
+ * Return: STATUS_SUCCESS; STATUS_NOT_MAPPED_VIEW; STATUS_UNSUCCESSFUL;
+ * STATUS_NOT_SUPPORTED.
+ */
+NTSTATUS NTAPI MmUnmapViewInSystemSpace(PVOID MappedBase)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = kview_backend(&rc);
+
+	if (!b)
+		return rc;
+	if (kview_irql_bad(b, "MmUnmapViewInSystemSpace", (const void *)MmUnmapViewInSystemSpace,
+			   APC_LEVEL))
+		return STATUS_UNSUCCESSFUL;
+	rc = b->ops->section_unmap_system(b->st, MappedBase);
+	if (rc == STATUS_NOT_MAPPED_VIEW)
+		kmemu__bugcheck("MmUnmapViewInSystemSpace",
+				"unmapping an address that is not a system-space view",
+				DRIVER_UNMAPPING_INVALID_VIEW, (uintptr_t)MappedBase, 1, 0, 0);
+	return rc;
 }
 
 /* ---- test-side control functions --------------------------------------------------------- */

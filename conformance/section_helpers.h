@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * section_helpers.h - steps the section cases (ZwCreateSection,
- * ZwOpenSection, ZwMapViewOfSection, ZwUnmapViewOfSection) share: setup calls
- * that make a case UNRESOLVED when they fail, a default map call, a UTF-16
- * name builder, and a bug-check catcher for the IRQL cases.
+ * ZwOpenSection, ZwMapViewOfSection, ZwUnmapViewOfSection, ObReferenceObjectByHandle,
+ * MmMapViewInSystemSpace) share: setup calls that make a case UNRESOLVED when
+ * they fail, a default map call, a UTF-16 name builder, and a bug-check
+ * catcher for the IRQL cases.
  */
 #ifndef KMEMU_CONFORMANCE_SECTION_HELPERS_H
 #define KMEMU_CONFORMANCE_SECTION_HELPERS_H
@@ -14,6 +15,8 @@
 #include "harness.h"
 
 #define SEC_CAPS (KMEMU_CAP_SECTIONS)
+/* kernel-space views: sections, Ob references and the kernel accessors */
+#define KVIEW_CAPS (KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_KERNEL_ACCESS)
 #define SEC_PAGE 0x1000u
 #define SEC_64K 0x10000u
 
@@ -90,6 +93,28 @@ static inline uint8_t *sec_setup_map(HANDLE s, SIZE_T size, ULONG protect)
 	SIZE_T vs = size;
 
 	KMEMU_SETUP_NT(sec_map(s, &base, &vs, protect));
+	KMEMU_SETUP_TRUE(base != NULL);
+	return base;
+}
+
+/* The section body of @s for the kernel-space calls (ObReferenceObjectByHandle
+ * with *MmSectionObjectType, KernelMode); must work.  ObDereferenceObject it. */
+static inline PVOID sec_setup_ref(HANDLE s)
+{
+	PVOID obj = NULL;
+
+	KMEMU_SETUP_NT(ObReferenceObjectByHandle(s, SECTION_MAP_READ | SECTION_MAP_WRITE,
+						 *MmSectionObjectType, KernelMode, &obj, NULL));
+	return obj;
+}
+
+/* MmMapViewInSystemSpace that must work: the kernel view's base. */
+static inline uint8_t *sec_setup_kmap(PVOID section, SIZE_T size)
+{
+	PVOID base = NULL;
+	SIZE_T vs = size;
+
+	KMEMU_SETUP_NT(MmMapViewInSystemSpace(section, &base, &vs));
 	KMEMU_SETUP_TRUE(base != NULL);
 	return base;
 }

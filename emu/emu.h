@@ -146,6 +146,7 @@ kmemu_status handle_alloc(struct handle_table *t, struct kmemu_obj *obj, uint32_
 kmemu_status handle_lookup(struct handle_table *t, uint32_t h, const struct kmemu_obj_ops *type,
 			   uint32_t access, struct kmemu_obj **out);
 kmemu_status handle_close(struct handle_table *t, uint32_t h);
+uint32_t handle_granted(const struct handle_table *t, uint32_t h);
 int handle_table_check(const struct handle_table *t, const char **msg);
 
 /* ==== process.c: emulated processes ======================================== */
@@ -170,6 +171,13 @@ struct emu_process {
 
 /* ==== machine.c ============================================================ */
 
+/* A reference ObReferenceObjectByHandle handed out and ObDereferenceObject
+ * has not dropped yet (kernel-side references, per object). */
+struct emu_obref {
+	struct kmemu_obj *obj;         /* holds @count references */
+	uint64_t count;                /* references outstanding */
+};
+
 struct emu_machine {
 	pthread_mutex_t lock;          /* guards everything below */
 	struct kmemu_config cfg;       /* as opened */
@@ -190,6 +198,13 @@ struct emu_machine {
 	struct emu_section *named;     /* named sections (the namespace), newest first */
 	uint64_t n_sections;           /* live section objects */
 	uintptr_t mmap_min;            /* lowest host address a low claim may use (64 KiB aligned) */
+	struct emu_section *sections;  /* every live section (object pointers are checked against it) */
+	struct section_view **kviews;  /* system-space views (MmMapViewInSystemSpace), in vmalloc */
+	size_t n_kviews;               /* used entries */
+	size_t cap_kviews;             /* allocated entries (freed when empty) */
+	struct emu_obref *obrefs;      /* kernel references by handle, unsorted */
+	size_t n_obrefs;               /* used entries */
+	size_t cap_obrefs;             /* allocated entries (freed when empty) */
 };
 
 void emu_lock(struct emu_machine *m);
@@ -229,6 +244,13 @@ void emu_section_release_process(struct emu_machine *m, struct emu_process *p);
 /* Before @p's reservation goes: hand views other processes inherited from @p
  * over to them (their host pages stay).  Then vm_space_fini_keep(). */
 void emu_section_orphan_process(struct emu_machine *m, struct emu_process *p);
+kmemu_status emu_ob_reference(void *st, uintptr_t handle, uint32_t access, int type,
+			      int check_access, void **object, uint32_t *granted);
+kmemu_status emu_ob_dereference(void *st, void *object, int64_t *left);
+kmemu_status emu_section_map_system(void *st, void *section, uint64_t *view_size, void **base);
+kmemu_status emu_section_unmap_system(void *st, void *base);
+/* Machine close: unmap every system-space view, drop every kernel reference. */
+void emu_section_release_kernel(struct emu_machine *m);
 /* Frame behind @addr in a section view of @p, or FRAME_NONE. */
 uint32_t emu_section_frame_of(struct emu_process *p, const void *addr);
 /* Invariants of views and their mappings (1 = hold). */

@@ -143,6 +143,20 @@ kmemu_status handle_lookup(struct handle_table *t, uint32_t h, const struct kmem
 }
 
 /**
+ * handle_granted() - the access a live handle grants.
+ * @t: table.
+ * @h: handle value.
+ * Context: caller holds the machine lock.
+ * Return: the granted access mask, 0 when @h names no live handle.
+ */
+uint32_t handle_granted(const struct handle_table *t, uint32_t h)
+{
+	uint32_t i = handle_decode(t, h);
+
+	return i == UINT32_MAX ? 0 : t->entries[i].access;
+}
+
+/**
  * handle_close() - free a handle and drop its reference.
  * Context: caller holds the machine lock.
  * Return: STATUS_SUCCESS; STATUS_INVALID_HANDLE.

@@ -146,6 +146,7 @@ static void emu_close(void *st)
 
 	if (!m)
 		return;
+	emu_section_release_kernel(m);
 	while (m->procs)
 		emu_process_free(m, m->procs);
 	handle_table_fini(&m->wds_handles);
@@ -429,7 +430,7 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 	.caps = KMEMU_CAP_WDS | KMEMU_CAP_PHYS | KMEMU_CAP_CONTIG | KMEMU_CAP_MULTI_PROCESS |
 		KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_FAULT_INJECT |
 		KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS | KMEMU_CAP_PLACEMENT |
-		KMEMU_CAP_VERIFIER | KMEMU_CAP_SECTIONS,
+		KMEMU_CAP_VERIFIER | KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS,
 	.app_data = NULL,
 	.open = emu_open,                           /* open */
 	.close = emu_close,                         /* close */
@@ -460,4 +461,8 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 	.process_open = emu_process_open,           /* process_open */
 	.process_create_child = emu_process_create_child, /* process_create_child */
 	.view_query = emu_view_query,               /* view_query */
+	.ob_reference = emu_ob_reference,           /* ob_reference */
+	.ob_dereference = emu_ob_dereference,       /* ob_dereference */
+	.section_map_system = emu_section_map_system,     /* section_map_system */
+	.section_unmap_system = emu_section_unmap_system, /* section_unmap_system */
 };

@@ -27,8 +27,16 @@
  * Names live in one machine-wide list (the namespace); a name leaves it
  * when the section's last handle closes, even while views exist.
  *
+ * System-space views (MmMapViewInSystemSpace) are section_maps too, homed
+ * in the kernel's vmalloc area and listed in m->kviews: committing a page
+ * maps it in every map of its section, kernel ones included.  Kernel
+ * references by handle (ObReferenceObjectByHandle) are recorded per object
+ * in m->obrefs, so ObDereferenceObject can tell a reference the caller holds
+ * from one it does not.
+ *
  * Divisions: objects; handles; creation and names; placement; mapping;
- * unmapping and queries; processes; checker.
+ * unmapping and queries; processes; kernel references and system-space
+ * views; checker.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,9 +44,7 @@
 #include <wdm.h>
 #include "emu.h"
 
-#define USER_LAST 0x7FFFFFFEFFFFull             /* MM_HIGHEST_USER_ADDRESS */
-#define SECTION_TOO_BIG_BYTES 0x800000000000ull /* 128 TiB: STATUS_SECTION_TOO_BIG (R2) */
-#define SECTION_RESERVE_MAX (1ull << 38)        /* DECIDED: larger SEC_RESERVE -> INSUFFICIENT_RESOURCES */
+/* the pure rules (sizes, ZeroBits, user range, protections) are api/section_rules.c's */
 #define ALIGN_64K EMU_ALLOC_GRANULARITY
 #define LOW_PROBES_MAX 65536u                   /* low-claim probes per map call */
 #define RESERVE_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
@@ -67,6 +73,8 @@ struct emu_section {
 	int is_named;                /* linked in m->named */
 	struct emu_section *next_named; /* namespace link */
 	struct section_map *maps;    /* host mappings of this section */
+	struct emu_section *all_next; /* m->sections link */
+	struct emu_section **all_pprev; /* link to us, NULL when not linked */
 };
 
 struct section_map {
@@ -118,6 +126,11 @@ static void section_destroy(struct kmemu_obj *obj)
 				physmem_free_pages(&m->pm, &s->pfns[i], j - i);
 			i = j + 1;
 		}
+	}
+	if (s->all_pprev) {
+		*s->all_pprev = s->all_next;
+		if (s->all_next)
+			s->all_next->all_pprev = s->all_pprev;
 	}
 	if (s->hdr.ops)
 		m->n_sections--;
@@ -320,19 +333,11 @@ kmemu_status emu_section_create(void *st, const struct kmemu_section_create_args
 	rc = STATUS_INVALID_FILE_FOR_SECTION;
 	if (a->attributes & SEC_IMAGE)
 		goto out;
-	rc = STATUS_INVALID_PARAMETER_4;
-	if (!a->has_size || a->size == 0)
+	rc = kmemu__section_size_rule(a, &npages);  /* P4, TOO_BIG, the SEC_RESERVE limit */
+	if (rc)
 		goto out;
-	rc = STATUS_SECTION_TOO_BIG;
-	if (a->size < 0 || (uint64_t)a->size >= SECTION_TOO_BIG_BYTES)
-		goto out;
-	npages = ((uint64_t)a->size + EMU_PAGE_SIZE - 1) >> EMU_PAGE_SHIFT;
 	if ((a->attributes & SEC_COMMIT) && npages > section_frames_free(m)) {
 		rc = STATUS_COMMITMENT_LIMIT;
-		goto out;
-	}
-	if ((a->attributes & SEC_RESERVE) && (uint64_t)a->size > SECTION_RESERVE_MAX) {
-		rc = STATUS_INSUFFICIENT_RESOURCES;
 		goto out;
 	}
 	if (a->name && (old = section_find_name(m, a->name, a->name_len, a->obj_attributes))) {
@@ -373,6 +378,11 @@ kmemu_status emu_section_create(void *st, const struct kmemu_section_create_args
 		s->n_committed = npages;
 	kmemu_obj_init(&s->hdr, &section_ops);
 	m->n_sections++;
+	s->all_next = m->sections;
+	if (m->sections)
+		m->sections->all_pprev = &s->all_next;
+	s->all_pprev = &m->sections;
+	m->sections = s;
 	rc = handle_alloc(&cur->handles, &s->hdr, a->access, &h);
 	if (rc) {
 		kmemu_obj_unref(&s->hdr);
@@ -432,7 +442,7 @@ static int section_in_kernel(const struct emu_machine *m, uint64_t addr, uint64_
 {
 	uint64_t kb = (uintptr_t)m->kbase, ke = kb + m->ksize;
 
-	if (addr > USER_LAST || (len && len - 1 > USER_LAST - addr))
+	if (kmemu__section_user_range_bad(addr, len))
 		return 1;
 	return addr < ke && addr + (len ? len : 1) > kb;
 }
@@ -553,81 +563,6 @@ static void section_unplace(struct section_map *map)
 }
 
 /* ==== mapping ====================================================================================== */
-
-/* Host protection of a Win32Protect value; *@is_private for copy on write. */
-static int section_host_prot(uint32_t protect, int *is_private)
-{
-	*is_private = 0;
-	switch (protect & 0xFFu) {
-	case PAGE_READONLY:
-		return PROT_READ;
-	case PAGE_READWRITE:
-		return PROT_READ | PROT_WRITE;
-	case PAGE_WRITECOPY:
-		*is_private = 1;
-		return PROT_READ | PROT_WRITE;
-	case PAGE_EXECUTE:
-	case PAGE_EXECUTE_READ:
-		return PROT_READ | PROT_EXEC;
-	case PAGE_EXECUTE_READWRITE:
-		return PROT_READ | PROT_WRITE | PROT_EXEC;
-	case PAGE_EXECUTE_WRITECOPY:
-		*is_private = 1;
-		return PROT_READ | PROT_WRITE | PROT_EXEC;
-	default:
-		return PROT_NONE;  /* PAGE_NOACCESS */
-	}
-}
-
-/* Section access a mapping protection needs (WRK MmMakeSectionAccess). */
-static uint32_t section_access_for(uint32_t protect)
-{
-	switch (protect & 0xFFu) {
-	case PAGE_READWRITE:
-		return SECTION_MAP_WRITE;
-	case PAGE_EXECUTE:
-		return SECTION_MAP_EXECUTE;
-	case PAGE_EXECUTE_READ:
-	case PAGE_EXECUTE_WRITECOPY:
-		return SECTION_MAP_EXECUTE | SECTION_MAP_READ;
-	case PAGE_EXECUTE_READWRITE:
-		return SECTION_MAP_EXECUTE | SECTION_MAP_WRITE;
-	default:
-		return SECTION_MAP_READ;  /* NOACCESS, READONLY, WRITECOPY */
-	}
-}
-
-/* Is a view protection allowed on a section created with @sec_protect?
- * (MmCompatibleProtectionMask, spec §4.4.) */
-static int section_protect_compatible(uint32_t sec_protect, uint32_t protect)
-{
-	const uint32_t na = PAGE_NOACCESS, ro = PAGE_READONLY, wc = PAGE_WRITECOPY, rw = PAGE_READWRITE,
-		       x = PAGE_EXECUTE, xr = PAGE_EXECUTE_READ, xwc = PAGE_EXECUTE_WRITECOPY;
-	uint32_t allowed;
-
-	switch (sec_protect) {
-	case PAGE_READONLY:
-	case PAGE_WRITECOPY:
-		allowed = na | ro | wc;
-		break;
-	case PAGE_READWRITE:
-		allowed = na | ro | wc | rw;
-		break;
-	case PAGE_EXECUTE:
-		allowed = na | x;
-		break;
-	case PAGE_EXECUTE_READ:
-		allowed = na | ro | wc | x | xr;
-		break;
-	case PAGE_EXECUTE_WRITECOPY:
-		allowed = na | ro | wc | x | xr | xwc;
-		break;
-	default:
-		allowed = 0xFFu;  /* PAGE_EXECUTE_READWRITE */
-		break;
-	}
-	return (protect & 0xFFu & ~allowed) == 0;
-}
 
 /* mmap one run of section pages [pg, pg + n) of @map (all committed). */
 static int section_mmap_run(struct section_map *map, int memfd, uint64_t pg, uint64_t n)
@@ -817,7 +752,7 @@ kmemu_status emu_section_map(void *st, struct kmemu_section_map_args *a)
 	struct section_map *map = NULL;
 	struct section_view *view = NULL;
 	uintptr_t last = UINTPTR_MAX;
-	uint64_t size, npages, commit_pages, first, n_new = 0, *idx = NULL;
+	uint64_t npages, commit_pages, first, n_new = 0, *idx = NULL;
 	uint32_t *tmp = NULL;
 	kmemu_status rc;
 
@@ -825,26 +760,18 @@ kmemu_status emu_section_map(void *st, struct kmemu_section_map_args *a)
 	cur = emu_current_process(m);
 	/* 5 */
 	rc = STATUS_INVALID_PARAMETER_3;
-	if ((a->base && section_in_kernel(m, a->base, a->view_size)) || a->view_size > USER_LAST - a->base)
+	if ((a->base && section_in_kernel(m, a->base, a->view_size)) ||
+	    kmemu__section_view_too_big(a->base, a->view_size))
 		goto out;
 	/* 6 */
-	if (a->zero_bits) {
-		rc = STATUS_INVALID_PARAMETER_4;
-		if (a->zero_bits < 32) {
-			if (a->zero_bits > 21)
-				goto out;
-			last = (uintptr_t)((1ull << (32 - a->zero_bits)) - 1);
-		} else {
-			last = (uintptr_t)(UINT64_MAX >> __builtin_clzll(a->zero_bits));
-		}
-		if (a->base && (a->base > last || (a->view_size && a->view_size - 1 > last - a->base)))
-			goto out;
-	}
+	rc = kmemu__section_zero_bits(a->zero_bits, a->base, a->view_size, &last);
+	if (rc)
+		goto out;
 	/* 7, 8 */
 	rc = section_ref_process(m, cur, a->process, PROCESS_VM_OPERATION, &p);
 	if (rc)
 		goto out;
-	rc = section_ref(cur, a->section, section_access_for(a->protect), &s);
+	rc = section_ref(cur, a->section, kmemu__section_access_for(a->protect), &s);
 	if (rc)
 		goto out;
 	/* 9 */
@@ -856,16 +783,11 @@ kmemu_status emu_section_map(void *st, struct kmemu_section_map_args *a)
 	if (a->allocation_type & MEM_RESERVE)
 		goto out;
 	rc = STATUS_SECTION_PROTECTION;
-	if (!section_protect_compatible(s->protect, a->protect))
+	if (!kmemu__section_protect_compatible(s->protect, a->protect))
 		goto out;
 	/* 11, 12 */
-	rc = STATUS_INVALID_VIEW_SIZE;
-	if (a->offset >= s->size || a->view_size > s->size - a->offset)
-		goto out;
-	size = a->view_size ? a->view_size : s->size - a->offset;
-	npages = (size + EMU_PAGE_SIZE - 1) >> EMU_PAGE_SHIFT;
-	rc = STATUS_INVALID_PARAMETER_5;
-	if (a->commit_size > npages << EMU_PAGE_SHIFT)
+	rc = kmemu__section_view_size(s->size, a->offset, a->view_size, a->commit_size, &npages);
+	if (rc)
 		goto out;
 	if (a->allocation_type & MEM_REPLACE_PLACEHOLDER) {
 		rc = a->base ? STATUS_CONFLICTING_ADDRESSES : STATUS_INVALID_PARAMETER_3;
@@ -889,7 +811,7 @@ kmemu_status emu_section_map(void *st, struct kmemu_section_map_args *a)
 	map->sec = s;
 	map->first_page = first;
 	map->npages = npages;
-	map->prot = section_host_prot(a->protect, &map->is_private);
+	map->prot = kmemu__section_host_prot(a->protect, &map->is_private);
 	rc = section_place(m, p, map, a->base, last, (a->allocation_type & MEM_TOP_DOWN) != 0);
 	if (rc)
 		goto fail_commit;
@@ -1013,26 +935,13 @@ kmemu_status emu_section_query(void *st, uintptr_t section, int cls, void *buf, 
 {
 	struct emu_machine *m = st;
 	struct emu_section *s;
-	SECTION_BASIC_INFORMATION info;
 	kmemu_status rc;
 
 	emu_lock(m);
 	rc = section_ref(emu_current_process(m), section, SECTION_QUERY, &s);
 	if (rc)
 		goto out;
-	if (cls != SectionBasicInformation)
-		rc = STATUS_SECTION_NOT_IMAGE;
-	else if (len < sizeof(info))
-		rc = STATUS_INFO_LENGTH_MISMATCH;
-	if (!rc) {
-		memset(&info, 0, sizeof(info));
-		info.BaseAddress = NULL;
-		info.AllocationAttributes =
-			s->attributes & (SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE | SEC_WRITECOMBINE);
-		info.MaximumSize.QuadPart = (LONGLONG)s->size;
-		memcpy(buf, &info, sizeof(info));
-		*ret_len = sizeof(info);
-	}
+	rc = kmemu__section_basic_info(cls, buf, len, ret_len, s->attributes, s->size);
 	kmemu_obj_unref(&s->hdr);
 out:
 	emu_unlock(m);
@@ -1071,12 +980,8 @@ kmemu_status emu_view_query(void *st, kmemu_pid pid, const void *addr, struct km
 		out->base = mp->addr;
 		out->size = mp->npages << EMU_PAGE_SHIFT;
 		out->section_offset = mp->first_page << EMU_PAGE_SHIFT;
-		out->protect = v->protect;
 		/* the section's cache type wins (seed: SEC_NOCACHE maps uncached) */
-		if (mp->sec->attributes & SEC_NOCACHE)
-			out->protect = (out->protect & ~(uint32_t)PAGE_WRITECOMBINE) | PAGE_NOCACHE;
-		else if (mp->sec->attributes & SEC_WRITECOMBINE)
-			out->protect = (out->protect & ~(uint32_t)PAGE_NOCACHE) | PAGE_WRITECOMBINE;
+		out->protect = kmemu__section_view_protect(v->protect, mp->sec->attributes);
 		out->state = mp->sec->pfns[pg] ? MEM_COMMIT : MEM_RESERVE;
 		out->inherit = v->inherit;
 		rc = STATUS_SUCCESS;
@@ -1226,11 +1131,365 @@ void emu_section_orphan_process(struct emu_machine *m, struct emu_process *p)
 	}
 }
 
+/* ==== kernel references and system-space views ===================================================== */
+
+/* Record one more kernel reference on @obj (the caller's reference becomes
+ * it).  Lock held.  Return: 0, or -1 (heap). */
+static int obref_add(struct emu_machine *m, struct kmemu_obj *obj)
+{
+	for (size_t i = 0; i < m->n_obrefs; i++) {
+		if (m->obrefs[i].obj == obj) {
+			m->obrefs[i].count++;
+			return 0;
+		}
+	}
+	if (m->n_obrefs == m->cap_obrefs) {
+		size_t cap = m->cap_obrefs ? m->cap_obrefs * 2 : 8;
+		struct emu_obref *a = kmemu__realloc(m->obrefs, cap * sizeof(*a));
+
+		if (!a)
+			return -1;
+		m->obrefs = a;
+		m->cap_obrefs = cap;
+	}
+	m->obrefs[m->n_obrefs++] = (struct emu_obref){ .obj = obj, .count = 1 };
+	return 0;
+}
+
+/* Forget one reference of entry @i (the array goes when empty) and return
+ * its object; the caller drops the reference itself.  Lock held. */
+static struct kmemu_obj *obref_take(struct emu_machine *m, size_t i)
+{
+	struct kmemu_obj *obj = m->obrefs[i].obj;
+
+	if (--m->obrefs[i].count == 0) {
+		m->obrefs[i] = m->obrefs[--m->n_obrefs];
+		if (!m->n_obrefs) {
+			kmemu__free(m->obrefs);
+			m->obrefs = NULL;
+			m->cap_obrefs = 0;
+		}
+	}
+	return obj;
+}
+
+/**
+ * emu_ob_reference() - ObReferenceObjectByHandle in the emulator
+ * (ops->ob_reference).
+ * @st:           the machine.
+ * @handle:       a handle of the current process; the process pseudo handle
+ *                names the current process (a new process object, all access).
+ * @access:       access the handle must grant when @check_access.
+ * @type:         KMEMU_OBTYPE_*.
+ * @check_access: 1 for UserMode callers.
+ * @object:       receives the body (struct emu_section or process object).
+ * @granted:      receives the handle's granted access.
+ *
+ * Order: handle, type, access (Windows').  The reference is recorded in
+ * m->obrefs until emu_ob_dereference() drops it.
+ * Context: PASSIVE; takes the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_HANDLE; STATUS_OBJECT_TYPE_MISMATCH;
+ * STATUS_ACCESS_DENIED; STATUS_NOT_SUPPORTED (the thread pseudo handle
+ * untyped: no thread objects); STATUS_INSUFFICIENT_RESOURCES (heap).
+ */
+kmemu_status emu_ob_reference(void *st, uintptr_t handle, uint32_t access, int type,
+			      int check_access, void **object, uint32_t *granted)
+{
+	struct emu_machine *m = st;
+	struct emu_process *cur;
+	const struct kmemu_obj_ops *ops = NULL;
+	struct kmemu_obj *obj = NULL;
+	struct proc_obj *po;
+	uint32_t g;
+	kmemu_status rc;
+
+	emu_lock(m);
+	cur = emu_current_process(m);
+	if (handle == PSEUDO_PROCESS) {
+		rc = STATUS_OBJECT_TYPE_MISMATCH;
+		if (type != KMEMU_OBTYPE_ANY && type != KMEMU_OBTYPE_PROCESS)
+			goto out;
+		rc = STATUS_INSUFFICIENT_RESOURCES;
+		po = kmemu__calloc(1, sizeof(*po));
+		if (!po)
+			goto out;
+		kmemu_obj_init(&po->hdr, &proc_obj_ops);
+		po->pid = cur->pid;
+		obj = &po->hdr;
+		g = PROCESS_ALL_ACCESS;
+	} else if (handle == PSEUDO_THREAD) {
+		rc = type == KMEMU_OBTYPE_ANY ? STATUS_NOT_SUPPORTED : STATUS_OBJECT_TYPE_MISMATCH;
+		goto out;
+	} else {
+		rc = STATUS_INVALID_HANDLE;
+		if (handle > UINT32_MAX)
+			goto out;
+		if (type == KMEMU_OBTYPE_SECTION)
+			ops = &section_ops;
+		else if (type == KMEMU_OBTYPE_PROCESS)
+			ops = &proc_obj_ops;
+		rc = handle_lookup(&cur->handles, (uint32_t)handle, ops, 0, &obj);
+		if (rc)
+			goto out;
+		rc = STATUS_OBJECT_TYPE_MISMATCH;
+		if (type == KMEMU_OBTYPE_OTHER)
+			goto drop;
+		g = handle_granted(&cur->handles, (uint32_t)handle);
+	}
+	rc = STATUS_ACCESS_DENIED;
+	if (check_access && (g & access) != access)
+		goto drop;
+	rc = STATUS_INSUFFICIENT_RESOURCES;
+	if (obref_add(m, obj))
+		goto drop;
+	*object = obj;
+	*granted = g;
+	rc = STATUS_SUCCESS;
+	goto out;
+drop:
+	kmemu_obj_unref(obj);
+out:
+	emu_unlock(m);
+	return rc;
+}
+
+/**
+ * emu_ob_dereference() - ObDereferenceObject in the emulator
+ * (ops->ob_dereference).
+ * @st:     the machine.
+ * @object: a body emu_ob_reference() returned.
+ * @left:   receives the object's references left (0: it was destroyed).
+ * Context: takes the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER when no reference from
+ * emu_ob_reference() is outstanding on @object (nothing is touched).
+ */
+kmemu_status emu_ob_dereference(void *st, void *object, int64_t *left)
+{
+	struct emu_machine *m = st;
+	kmemu_status rc = STATUS_INVALID_PARAMETER;
+
+	emu_lock(m);
+	for (size_t i = 0; i < m->n_obrefs; i++) {
+		if (m->obrefs[i].obj == object) {
+			struct kmemu_obj *obj = obref_take(m, i);
+
+			*left = (int64_t)obj->refcount - 1;
+			kmemu_obj_unref(obj);
+			rc = STATUS_SUCCESS;
+			break;
+		}
+	}
+	emu_unlock(m);
+	return rc;
+}
+
+/* Host protection of a system-space view: read-only for the sections created
+ * without write access, read/write (shared, writes reach the section) for
+ * the others, WRITECOPY ones included. */
+static int section_kernel_prot(uint32_t sec_protect)
+{
+	switch (sec_protect & 0xFFu) {
+	case PAGE_READONLY:
+	case PAGE_EXECUTE:
+	case PAGE_EXECUTE_READ:
+		return PROT_READ;
+	default:
+		return PROT_READ | PROT_WRITE;
+	}
+}
+
+/* First 64 KiB aligned (in absolute terms) free offset for @len bytes in
+ * @vs, guards kept.  Return: 1 and *@off, or 0. */
+static int section_find_kernel(const struct vm_space *vs, uint64_t len, uint64_t *off)
+{
+	uintptr_t base = (uintptr_t)vs->base;
+	uint64_t lo = 0;
+
+	for (size_t i = 0; i <= vs->n_areas; i++) {
+		uint64_t hi = i < vs->n_areas ? vs->areas[i].start : vs->size;
+		uint64_t cand = ((base + lo + ALIGN_64K - 1) & ~(uintptr_t)(ALIGN_64K - 1)) - base;
+
+		if (cand <= hi && hi - cand >= len + vs->guard) {
+			*off = cand;
+			return 1;
+		}
+		if (i < vs->n_areas)
+			lo = vs->areas[i].start + (vs->areas[i].npages << EMU_PAGE_SHIFT) + vs->guard;
+	}
+	return 0;
+}
+
+/* Make room for one more system-space view.  Return: 0, or -1 (heap). */
+static int section_kviews_reserve(struct emu_machine *m)
+{
+	if (m->n_kviews == m->cap_kviews) {
+		size_t cap = m->cap_kviews ? m->cap_kviews * 2 : 8;
+		struct section_view **v = kmemu__realloc(m->kviews, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		m->kviews = v;
+		m->cap_kviews = cap;
+	}
+	return 0;
+}
+
+/* The kviews array goes when empty (no kept capacity shows as a leak). */
+static void section_kviews_trim(struct emu_machine *m)
+{
+	if (!m->n_kviews) {
+		kmemu__free(m->kviews);
+		m->kviews = NULL;
+		m->cap_kviews = 0;
+	}
+}
+
+/* Remove system-space view @i.  Lock held. */
+static void section_kview_remove(struct emu_machine *m, size_t i)
+{
+	struct section_view *v = m->kviews[i];
+
+	m->kviews[i] = m->kviews[--m->n_kviews];
+	section_map_put(v->map);
+	kmemu__free(v);
+	m->n_mappings--;
+	section_kviews_trim(m);
+}
+
+/**
+ * emu_section_map_system() - MmMapViewInSystemSpace in the emulator
+ * (ops->section_map_system).
+ * @st:        the machine.
+ * @section:   a section body (checked against the live sections, never
+ *             dereferenced otherwise).
+ * @view_size: in: bytes, 0 = whole section; out: mapped bytes (page rounded).
+ * @base:      receives the view's address in the vmalloc area (64 KiB aligned).
+ *
+ * The view is a map of the section's pages from offset 0 in the kernel's
+ * vmalloc area; uncommitted SEC_RESERVE pages stay PROT_NONE until a commit
+ * maps them in every map of the section.
+ * Context: PASSIVE / APC (checked by api/); takes the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER_1 (no live section);
+ * STATUS_INVALID_VIEW_SIZE (larger than the section, or 65536 or more
+ * 64 KiB units); STATUS_NO_MEMORY (no room in the vmalloc area);
+ * STATUS_INSUFFICIENT_RESOURCES (heap, host mmap).  The view holds a
+ * reference on the section until emu_section_unmap_system().
+ */
+kmemu_status emu_section_map_system(void *st, void *section, uint64_t *view_size, void **base)
+{
+	struct emu_machine *m = st;
+	struct emu_section *s;
+	struct section_map *map = NULL;
+	struct section_view *view = NULL;
+	uint64_t size, npages, off;
+	kmemu_status rc = STATUS_INVALID_PARAMETER_1;
+
+	emu_lock(m);
+	for (s = m->sections; s && (void *)s != section; s = s->all_next)
+		;
+	if (!s)
+		goto out;
+	rc = STATUS_INVALID_VIEW_SIZE;
+	size = *view_size ? *view_size : s->size;
+	if (size > s->size || (size + ALIGN_64K - 1) / ALIGN_64K >= 0x10000u)
+		goto out;
+	npages = (size + EMU_PAGE_SIZE - 1) >> EMU_PAGE_SHIFT;
+	rc = STATUS_INSUFFICIENT_RESOURCES;
+	if (section_kviews_reserve(m))
+		goto out;
+	map = kmemu__calloc(1, sizeof(*map));
+	view = kmemu__calloc(1, sizeof(*view));
+	if (!map || !view)
+		goto out;
+	map->sec = s;
+	map->first_page = 0;
+	map->npages = npages;
+	map->prot = section_kernel_prot(s->protect);
+	rc = STATUS_NO_MEMORY;
+	if (!section_find_kernel(&m->vmalloc, npages << EMU_PAGE_SHIFT, &off))
+		goto out;
+	rc = STATUS_INSUFFICIENT_RESOURCES;
+	if (vm_insert(&m->vmalloc, off, npages, s->pfns, map))
+		goto out;
+	map->addr = m->vmalloc.base + off;
+	map->home = &m->vmalloc;
+	if (section_map_pages(map, m->memfd, 0, npages)) {
+		section_unmap_pages(map, 0, npages);
+		section_unplace(map);
+		goto out;
+	}
+	kmemu_obj_ref(&s->hdr);  /* the map's */
+	map->refs = 1;
+	map->next = s->maps;
+	if (s->maps)
+		s->maps->pprev = &map->next;
+	map->pprev = &s->maps;
+	s->maps = map;
+	view->map = map;
+	view->protect = s->protect;
+	view->inherit = ViewUnmap;
+	m->kviews[m->n_kviews++] = view;
+	m->n_mappings++;
+	*view_size = npages << EMU_PAGE_SHIFT;
+	*base = map->addr;
+	emu_unlock(m);
+	return STATUS_SUCCESS;
+out:
+	kmemu__free(map);
+	kmemu__free(view);
+	section_kviews_trim(m);
+	emu_unlock(m);
+	return rc;
+}
+
+/**
+ * emu_section_unmap_system() - MmUnmapViewInSystemSpace in the emulator
+ * (ops->section_unmap_system).
+ * @st:   the machine.
+ * @base: the view's base, or any address in its first 64 KiB (Windows finds
+ *        system views by address >> 16).
+ * Context: PASSIVE / APC (checked by api/); takes the machine lock.
+ * Return: STATUS_SUCCESS (the view's section reference is dropped);
+ * STATUS_NOT_MAPPED_VIEW.
+ */
+kmemu_status emu_section_unmap_system(void *st, void *base)
+{
+	struct emu_machine *m = st;
+	kmemu_status rc = STATUS_NOT_MAPPED_VIEW;
+
+	emu_lock(m);
+	for (size_t i = 0; i < m->n_kviews; i++) {
+		if ((uintptr_t)m->kviews[i]->map->addr >> 16 == (uintptr_t)base >> 16) {
+			section_kview_remove(m, i);
+			rc = STATUS_SUCCESS;
+			break;
+		}
+	}
+	emu_unlock(m);
+	return rc;
+}
+
+/**
+ * emu_section_release_kernel() - machine close: unmap every system-space
+ * view and drop every kernel reference still outstanding (a driver that
+ * leaked them), so the sections and process objects they hold go.
+ * Context: caller holds the machine lock, or the machine is being closed.
+ */
+void emu_section_release_kernel(struct emu_machine *m)
+{
+	while (m->n_kviews)
+		section_kview_remove(m, m->n_kviews - 1);
+	while (m->n_obrefs)
+		kmemu_obj_unref(obref_take(m, m->n_obrefs - 1));
+}
+
 /* ==== checker ================================================================================================== */
 
 /**
  * emu_section_check() - every view's map is live, 64 KiB aligned, recorded
- * in its home space; the reference counts of maps match the views.
+ * in its home space; the reference counts of maps match the views; every
+ * system-space view has its own map in the vmalloc area; no kernel reference
+ * record outnumbers its object's references.
  * Context: caller holds the machine lock.
  * Return: 1 if all hold, 0 otherwise with @msg set.
  */
@@ -1262,6 +1521,27 @@ int emu_section_check(struct emu_machine *m, const char **msg)
 				*msg = "section: a mapping's reference count differs from its views";
 				return 0;
 			}
+		}
+	}
+	for (size_t i = 0; i < m->n_kviews; i++) {
+		const struct section_map *mp = m->kviews[i]->map;
+		const struct vm_area *ar;
+
+		if (!mp || mp->refs != 1 || mp->home != &m->vmalloc || mp->sec->hdr.refcount == 0 ||
+		    ((uintptr_t)mp->addr & (ALIGN_64K - 1)) || mp->first_page + mp->npages > mp->sec->npages) {
+			*msg = "section: a system-space view is dead, shared, unaligned or outside vmalloc";
+			return 0;
+		}
+		ar = vm_lookup(&m->vmalloc, mp->addr);
+		if (!ar || ar->owner != mp) {
+			*msg = "section: a system-space view's area is missing from the vmalloc area";
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < m->n_obrefs; i++) {
+		if (!m->obrefs[i].count || m->obrefs[i].obj->refcount < m->obrefs[i].count) {
+			*msg = "section: a kernel reference outnumbers its object's references";
+			return 0;
 		}
 	}
 	return 1;

@@ -35,6 +35,7 @@
 #include <kmemu/backend.h>
 #include <kmemu/linux.h>
 #include <wds_lib.h>
+#include <wdm.h>
 #include "linux.h"
 #include "kmemu_test.h"
 
@@ -61,6 +62,15 @@ static int warm_up(void)
 	for (unsigned i = 0; i < 20; i++)
 		if (kb[i])
 			ok &= WDS_SharedBufferFree(kb[i]) == 0;
+	{
+		/* the host's object handle table (sections, process handles) */
+		LARGE_INTEGER li = { .QuadPart = PAGE };
+		HANDLE h = NULL;
+
+		ok &= ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT,
+				      NULL) == STATUS_SUCCESS;
+		ok &= ZwClose(h) == STATUS_SUCCESS;
+	}
 	return ok ? 0 : -1;
 }
 
@@ -158,6 +168,23 @@ static void test_linux_status_from_errno(void **state)
 		{ ENOSYS, LINUX_OP_FD, (uint32_t)STATUS_NOT_SUPPORTED },
 		{ EOPNOTSUPP, LINUX_OP_PHYS, (uint32_t)STATUS_NOT_SUPPORTED },
 		{ EIO, LINUX_OP_ACCESS, (uint32_t)STATUS_UNSUCCESSFUL },
+		/* sections: the kernel's commit accounting, the size limit */
+		{ 0, LINUX_OP_SECTION, (uint32_t)STATUS_SUCCESS },
+		{ ENOMEM, LINUX_OP_SECTION, (uint32_t)STATUS_COMMITMENT_LIMIT },
+		{ ENOSPC, LINUX_OP_SECTION, (uint32_t)STATUS_COMMITMENT_LIMIT },
+		{ EFBIG, LINUX_OP_SECTION, (uint32_t)STATUS_SECTION_TOO_BIG },
+		{ EMFILE, LINUX_OP_SECTION, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ EINVAL, LINUX_OP_SECTION, (uint32_t)STATUS_INVALID_PARAMETER },
+		/* views: MAP_FIXED_NOREPLACE's EEXIST, no room, agents */
+		{ EEXIST, LINUX_OP_VIEW, (uint32_t)STATUS_CONFLICTING_ADDRESSES },
+		{ ENOMEM, LINUX_OP_VIEW, (uint32_t)STATUS_NO_MEMORY },
+		{ EAGAIN, LINUX_OP_VIEW, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ ENOBUFS, LINUX_OP_VIEW, (uint32_t)STATUS_INSUFFICIENT_RESOURCES },
+		{ EPERM, LINUX_OP_VIEW, (uint32_t)STATUS_ACCESS_DENIED },
+		{ EACCES, LINUX_OP_VIEW, (uint32_t)STATUS_ACCESS_DENIED },
+		{ ESRCH, LINUX_OP_VIEW, (uint32_t)STATUS_PROCESS_IS_TERMINATING },
+		{ ECONNRESET, LINUX_OP_VIEW, (uint32_t)STATUS_PROCESS_IS_TERMINATING },
+		{ EEXIST, LINUX_OP_PROCESS, (uint32_t)STATUS_UNSUCCESSFUL },
 	};
 
 	(void)state;
@@ -298,6 +325,8 @@ static void test_linux_caps(void **state)
 	assert_true(caps & KMEMU_CAP_FAULT_INJECT);
 	assert_true(caps & KMEMU_CAP_KERNEL_ACCESS);
 	assert_true(caps & KMEMU_CAP_CHECKERS);
+	assert_true(caps & KMEMU_CAP_SECTIONS);
+	assert_int_equal(ops->version, 2);
 	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_PLACEMENT |
 				  KMEMU_CAP_VERIFIER));
 	print_message("# linux caps here: contig %d, phys %d, multi-process %d\n",
@@ -823,6 +852,126 @@ static void test_linux_hugetlb_contig(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+/* ---- sections ---------------------------------------------------------------------------- */
+
+static int fake_mprotect_enomem(void *addr, size_t len, int prot)
+{
+	(void)addr;
+	(void)len;
+	(void)prot;
+	errno = ENOMEM;  /* vm.max_map_count reached while splitting */
+	return -1;
+}
+
+static HANDLE new_section(LONGLONG size, ULONG attrs)
+{
+	LARGE_INTEGER li = { .QuadPart = size };
+	HANDLE h = NULL;
+
+	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, attrs, NULL),
+		      STATUS_SUCCESS);
+	return h;
+}
+
+/* Views in an agent: LINUX_AGENT_VIEW maps the memfd with the protection
+ * asked at an address the host reserved (PROT_NONE, so no other process's
+ * view takes it); LINUX_AGENT_PROTECT commits SEC_RESERVE pages there when
+ * another view commits them; the kernel enforces the protection. */
+static void test_linux_section_agent(void **state)
+{
+	HANDLE s, r, ph = NULL;
+	kmemu_pid self, agent;
+	PVOID ro = NULL, rv = NULL, hv = NULL;
+	SIZE_T z1 = 0, z2 = 0, z3 = 0;
+	struct kmemu_view_info vi;
+	uint8_t byte = 0x11;
+
+	(void)state;
+	if (!(caps & KMEMU_CAP_MULTI_PROCESS))
+		skip();
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	agent = new_agent();
+	s = new_section(0x20000, SEC_COMMIT);
+	r = new_section(0x20000, SEC_RESERVE);
+	assert_status(kmemu_process_open(agent, PROCESS_VM_OPERATION, &ph), STATUS_SUCCESS);
+	assert_status(ZwMapViewOfSection(s, ph, &ro, 0, 0, NULL, &z1, ViewUnmap, 0, PAGE_READONLY),
+		      STATUS_SUCCESS);
+	assert_int_equal(count_maps((pid_t)agent, "kmemu-section"), 1);
+	assert_int_equal((uintptr_t)ro & 0xFFFF, 0);
+	/* read-only in the agent: the kernel refuses the write */
+	assert_status(kmemu_user_read(agent, (uintptr_t)ro + 5, &byte, 1), STATUS_SUCCESS);
+	assert_int_equal(byte, 0);
+	assert_status(kmemu_user_write(agent, (uintptr_t)ro, &byte, 1), STATUS_ACCESS_VIOLATION);
+	/* the host only reserves the address */
+	assert_status(kmemu_view_query(self, ro, &vi), STATUS_NOT_MAPPED_VIEW);
+	assert_status(kmemu_user_read(self, (uintptr_t)ro, &byte, 1), STATUS_ACCESS_VIOLATION);
+	/* SEC_RESERVE: one page committed in the agent's view ... */
+	assert_status(ZwMapViewOfSection(r, ph, &rv, 0, 1, NULL, &z2, ViewUnmap, 0, PAGE_READWRITE),
+		      STATUS_SUCCESS);
+	byte = 0x11;
+	assert_status(kmemu_user_write(agent, (uintptr_t)rv, &byte, 1), STATUS_SUCCESS);
+	assert_status(kmemu_user_read(agent, (uintptr_t)rv + PAGE, &byte, 1), STATUS_ACCESS_VIOLATION);
+	assert_status(kmemu_view_query(agent, (uint8_t *)rv + PAGE, &vi), STATUS_SUCCESS);
+	assert_int_equal(vi.state, MEM_RESERVE);
+	/* ... a host view committing two commits the second in the agent too */
+	assert_status(ZwMapViewOfSection(r, ZwCurrentProcess(), &hv, 0, 2 * PAGE, NULL, &z3, ViewUnmap,
+					 0, PAGE_READWRITE), STATUS_SUCCESS);
+	assert_int_equal(((uint8_t *)hv)[0], 0x11);
+	((uint8_t *)hv)[PAGE] = 0x22;
+	assert_status(kmemu_user_read(agent, (uintptr_t)rv + PAGE, &byte, 1), STATUS_SUCCESS);
+	assert_int_equal(byte, 0x22);
+	assert_status(kmemu_view_query(agent, (uint8_t *)rv + PAGE, &vi), STATUS_SUCCESS);
+	assert_int_equal(vi.state, MEM_COMMIT);
+	assert_status(kmemu_check(NULL), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ph, (uint8_t *)ro + 0x1234), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ph, rv), STATUS_SUCCESS);
+	assert_int_equal(count_maps((pid_t)agent, "kmemu-section"), 0);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), hv), STATUS_SUCCESS);
+	assert_status(ZwClose(ph), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(ZwClose(r), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* The kernel's answers become section statuses through the one
+ * translation: EEXIST of MAP_FIXED_NOREPLACE, a refused mprotect while
+ * committing SEC_RESERVE pages; nothing is left behind. */
+static void test_linux_section_kernel_answers(void **state)
+{
+	HANDLE s, r;
+	uint8_t *mine, byte;
+	PVOID b;
+	SIZE_T z = 0;
+
+	(void)state;
+	KT_BEGIN();
+	s = new_section(0x10000, SEC_COMMIT);
+	r = new_section(0x20000, SEC_RESERVE);
+	mine = mmap(NULL, 0x30000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mine != MAP_FAILED);
+	b = (PVOID)(((uintptr_t)mine + 0xFFFF) & ~(uintptr_t)0xFFFF);
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &b, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_CONFLICTING_ADDRESSES);
+	munmap(mine, 0x30000);
+	assert_int_equal(linux_syscall_set("mprotect", (linux_syscall_ptr)fake_mprotect_enomem), 0);
+	b = NULL;
+	assert_status(ZwMapViewOfSection(r, ZwCurrentProcess(), &b, 0, PAGE, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_NO_MEMORY);
+	assert_null(b);
+	linux_syscall_reset();
+	/* uncommitted pages: no view reads them; CommitSize 0 commits nothing */
+	assert_status(ZwMapViewOfSection(r, ZwCurrentProcess(), &b, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_SUCCESS);
+	assert_status(kmemu_user_read(0, (uintptr_t)b, &byte, 1), STATUS_ACCESS_VIOLATION);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), b), STATUS_SUCCESS);
+	assert_int_equal(count_maps(getpid(), "kmemu-section"), 0);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(ZwClose(r), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 #define LINUX_TEST(f) cmocka_unit_test_teardown(f, test_teardown)
@@ -847,6 +996,8 @@ int main(void)
 		LINUX_TEST(test_linux_pidfd_getfd),
 		LINUX_TEST(test_linux_phys),
 		LINUX_TEST(test_linux_hugetlb_contig),
+		LINUX_TEST(test_linux_section_agent),
+		LINUX_TEST(test_linux_section_kernel_answers),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -854,6 +854,84 @@ KMEMU_CASE(irql, A "irql", SEC_CAPS | KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK,
 	ZwClose(s);
 }
 
+/* ---- kernel-space views (MmMapViewInSystemSpace) ------------------------------------------------- */
+
+KMEMU_CASE(kernel_alias, A "kernel-view-aliases-user-view", KVIEW_CAPS | KMEMU_CAP_MULTI_PROCESS,
+	   A "kernel-view-aliases-user-view " A "several-views")
+{
+	HANDLE s = sec_setup_create(0x3000, PAGE_READWRITE, SEC_COMMIT), ph = NULL;
+	PVOID obj = sec_setup_ref(s), ob = NULL;
+	uint8_t *u = sec_setup_map(s, 0, PAGE_READWRITE), *k, buf[8];
+	SIZE_T oz = 0;
+	kmemu_pid other = 0, me = 0;
+	uint64_t pu = 0, pk = 0;
+
+	KMEMU_SETUP_NT(kmemu_process_current(&me));
+	KMEMU_SETUP_NT(kmemu_process_create("other", &other));
+	KMEMU_SETUP_NT(kmemu_process_open(other, PROCESS_VM_OPERATION, &ph));
+	KMEMU_SETUP_NT(ZwMapViewOfSection(s, ph, &ob, 0, 0, NULL, &oz, ViewUnmap, 0, PAGE_READWRITE));
+	k = sec_setup_kmap(obj, 0);
+	/* user -> kernel */
+	memcpy(u + 0x2FF8, "user->k", 8);
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k + 0x2FF8, buf, 8), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "user->k", 8);
+	/* kernel -> both processes */
+	KMEMU_EXPECT_NT(kmemu_kernel_write((uintptr_t)k + 0x1000, "kern->u", 8), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(u + 0x1000, "kern->u", 8);
+	KMEMU_EXPECT_NT(kmemu_user_read(other, (uintptr_t)ob + 0x1000, buf, 8), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "kern->u", 8);
+	/* other process -> kernel */
+	KMEMU_EXPECT_NT(kmemu_user_write(other, (uintptr_t)ob + 8, "other>k", 8), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k + 8, buf, 8), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "other>k", 8);
+	/* one frame behind the three addresses */
+	KMEMU_EXPECT_NT(kmemu_virt_to_phys(0, k + 0x2123, &pk), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(kmemu_virt_to_phys(me, u + 0x2123, &pu), STATUS_SUCCESS);
+	KMEMU_EXPECT_EQ(pk, pu);
+	KMEMU_EXPECT_NT(kmemu_virt_to_phys(other, (uint8_t *)ob + 0x2123, &pu), STATUS_SUCCESS);
+	KMEMU_EXPECT_EQ(pk, pu);
+	KMEMU_EXPECT_NT(MmUnmapViewInSystemSpace(k), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k, buf, 1), STATUS_ACCESS_VIOLATION);
+	KMEMU_EXPECT_NT(ZwUnmapViewOfSection(ph, ob), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(ZwUnmapViewOfSection(ZwCurrentProcess(), u), STATUS_SUCCESS);
+	ObDereferenceObject(obj);
+	ZwClose(ph);
+	ZwClose(s);
+}
+
+KMEMU_CASE(kernel_commit, A "kernel-view-sees-commit", KVIEW_CAPS,
+	   A "kernel-view-sees-commit " A "reserve-uncommitted-fault")
+{
+	HANDLE s = sec_setup_create(0x40000, PAGE_READWRITE, SEC_RESERVE);
+	PVOID obj = sec_setup_ref(s), b = NULL;
+	SIZE_T z = 0;
+	uint8_t *k = sec_setup_kmap(obj, 0), buf[4];
+	uint64_t pa;
+
+	/* nothing committed: the whole kernel view is inaccessible */
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k, buf, 1), STATUS_ACCESS_VIOLATION);
+	KMEMU_EXPECT_NT(kmemu_kernel_write((uintptr_t)k + 0x3FFFF, "x", 1), STATUS_ACCESS_VIOLATION);
+	KMEMU_EXPECT_NT(kmemu_virt_to_phys(0, k, &pa), STATUS_INVALID_ADDRESS);
+	/* a user view commits two pages: they appear in the kernel view */
+	KMEMU_ASSERT_NT(ZwMapViewOfSection(s, ZwCurrentProcess(), &b, 0, 0x2000, NULL, &z, ViewUnmap, 0,
+					   PAGE_READWRITE), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k + 0x1FFC, buf, 4), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "\0\0\0\0", 4);  /* fresh memory is zero */
+	KMEMU_EXPECT_NT(kmemu_kernel_write((uintptr_t)k + 0x1FFC, "abc", 4), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM((uint8_t *)b + 0x1FFC, "abc", 4);
+	KMEMU_EXPECT_NT(kmemu_virt_to_phys(0, k + 0x1000, &pa), STATUS_SUCCESS);
+	/* the third page is still reserved, in both views */
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k + 0x2000, buf, 1), STATUS_ACCESS_VIOLATION);
+	KMEMU_EXPECT_TRUE(!kmemu_try_read((uint8_t *)b + 0x2000));
+	KMEMU_EXPECT_NT(ZwUnmapViewOfSection(ZwCurrentProcess(), b), STATUS_SUCCESS);
+	/* committed pages stay with the section: still there in the kernel view */
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k + 0x1FFC, buf, 4), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "abc", 4);
+	KMEMU_EXPECT_NT(MmUnmapViewInSystemSpace(k), STATUS_SUCCESS);
+	ObDereferenceObject(obj);
+	ZwClose(s);
+}
+
 /* ---- the OOM loop ------------------------------------------------------------------------------ */
 
 struct oom_ctx {
@@ -943,6 +1021,8 @@ const struct kmemu_case *const kmemu_cases_ZwMapViewOfSection[] = {
 	KMEMU_CASE_REF(physical_memory),
 	KMEMU_CASE_REF(order),
 	KMEMU_CASE_REF(irql),
+	KMEMU_CASE_REF(kernel_alias),
+	KMEMU_CASE_REF(kernel_commit),
 	KMEMU_CASE_REF(oom_loop),
 	NULL,
 };

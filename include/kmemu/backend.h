@@ -28,8 +28,10 @@ extern "C" {
 
 /* Version 1: up to ->wds_free.  Version 2 appends the section slots
  * (->section_create ... ->view_query); the api layer calls them only on
- * tables whose ->version is at least 2. */
-#define KMEMU_BACKEND_VERSION 2
+ * tables whose ->version is at least 2.  Version 3 appends the object
+ * reference and system-space view slots (->ob_reference ...
+ * ->section_unmap_system), called only on tables of version 3 or later. */
+#define KMEMU_BACKEND_VERSION 3
 
 /* Capabilities a backend declares.  Conformance cases name the ones they need. */
 #define KMEMU_CAP_WDS            (1ull << 0)   /* WDS_SharedBuffer* */
@@ -44,6 +46,7 @@ extern "C" {
 #define KMEMU_CAP_PLACEMENT      (1ull << 9)   /* placement policies (scatter ...) */
 #define KMEMU_CAP_VERIFIER       (1ull << 10)  /* WDF / Driver Verifier behaviour */
 #define KMEMU_CAP_SECTIONS       (1ull << 11)  /* Zw*Section, views, process handles (v2) */
+#define KMEMU_CAP_KERNEL_VIEWS   (1ull << 12)  /* ObReferenceObjectByHandle, Mm*ViewInSystemSpace (v3) */
 
 /* Human-readable name of one capability bit, or NULL. */
 const char *kmemu_cap_name(uint64_t cap);
@@ -74,6 +77,14 @@ struct kmemu_section_map_args {
 	uint32_t inherit;          /* ViewShare / ViewUnmap, already valid */
 	uint32_t allocation_type;  /* MEM_* bits, already valid */
 	uint32_t protect;          /* Win32Protect, already valid */
+};
+
+/* Object types ObReferenceObjectByHandle can ask for (->ob_reference). */
+enum kmemu_ob_type {
+	KMEMU_OBTYPE_ANY = 0,      /* ObjectType NULL: any object */
+	KMEMU_OBTYPE_SECTION = 1,  /* *MmSectionObjectType */
+	KMEMU_OBTYPE_PROCESS = 2,  /* *PsProcessType */
+	KMEMU_OBTYPE_OTHER = 3     /* a type no object of the backend has */
 };
 
 struct kmemu_backend_ops {
@@ -165,6 +176,28 @@ struct kmemu_backend_ops {
 	/* Test side: the view of process @pid (0 = current) containing @addr. */
 	kmemu_status (*view_query)(void *st, kmemu_pid pid, const void *addr,
 				   struct kmemu_view_info *out);
+
+	/* ---- object references and system-space views (version 3) ----------- */
+	/* The api layer has checked the IRQL and the pointers (see api/section.c). */
+	/* ObReferenceObjectByHandle on a handle of the current process: checks,
+	 * in order, the handle (STATUS_INVALID_HANDLE), @type
+	 * (STATUS_OBJECT_TYPE_MISMATCH), then with @check_access (UserMode) that
+	 * the handle grants every bit of @access (STATUS_ACCESS_DENIED).  On
+	 * success *@object is the object's body, holding one new reference, and
+	 * *@granted the handle's granted access. */
+	kmemu_status (*ob_reference)(void *st, uintptr_t handle, uint32_t access, int type,
+				     int check_access, void **object, uint32_t *granted);
+	/* ObDereferenceObject: drop one reference ->ob_reference gave on @object;
+	 * *@left receives the object's references left.  STATUS_INVALID_PARAMETER
+	 * when the caller holds no such reference (the api layer bug checks). */
+	kmemu_status (*ob_dereference)(void *st, void *object, int64_t *left);
+	/* MmMapViewInSystemSpace of the section body @section; *@view_size in/out
+	 * (0 = whole section; out: page rounded), *@base receives the view. */
+	kmemu_status (*section_map_system)(void *st, void *section, uint64_t *view_size,
+					   void **base);
+	/* MmUnmapViewInSystemSpace: STATUS_NOT_MAPPED_VIEW when @base is no
+	 * system-space view (the api layer bug checks). */
+	kmemu_status (*section_unmap_system)(void *st, void *base);
 };
 
 /**

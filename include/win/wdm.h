@@ -4,6 +4,7 @@
  *
  * IRQL levels and the Ke* IRQL / bug-check routines, memory and section
  * constants, POOL_TYPE, OBJECT_ATTRIBUTES, the section services (Zw* and Nt*),
+ * object references by handle (Ob*), system-space views (Mm*InSystemSpace),
  * the Rtl memory helpers and the opaque kernel object pointers.  Names, values
  * and x64 layouts are Windows'; the static asserts at the end of the file pin
  * every structure defined here to its x64 Windows size and offsets.
@@ -444,6 +445,76 @@ NTSYSAPI NTSTATUS NTAPI NtQuerySection(HANDLE SectionHandle,
 				       PVOID SectionInformation, SIZE_T SectionInformationLength,
 				       PSIZE_T ResultLength);
 
+/* ---- object manager: references by handle ------------------------------------ */
+#ifndef NTKERNELAPI
+#define NTKERNELAPI
+#endif
+
+/* An object type (opaque): compare against *MmSectionObjectType, *PsProcessType. */
+typedef struct _OBJECT_TYPE *POBJECT_TYPE;
+
+typedef struct _OBJECT_HANDLE_INFORMATION {
+	ULONG HandleAttributes;         /* OBJ_* of the handle */
+	ACCESS_MASK GrantedAccess;      /* access the handle grants */
+} OBJECT_HANDLE_INFORMATION, *POBJECT_HANDLE_INFORMATION;
+
+/* Exported type objects (pointers to pointers, as ntoskrnl exports them:
+ * pass *MmSectionObjectType).  MmSectionObjectType is ntoskrnl's export that
+ * the WDK leaves undeclared (drivers declare it themselves; this declaration
+ * is compatible with theirs). */
+extern POBJECT_TYPE *MmSectionObjectType;
+extern POBJECT_TYPE *PsProcessType;
+
+/*
+ * ObReferenceObjectByHandle() - the object @Handle names, with a new
+ * reference, after checking its type (@ObjectType, NULL for any) and, when
+ * @AccessMode is UserMode, that the handle grants @DesiredAccess (KernelMode
+ * skips the access check).  *@Object is NULL on failure; @HandleInformation
+ * (drivers pass NULL) receives the handle's attributes and granted access.
+ * Windows returns STATUS_SUCCESS, STATUS_INVALID_HANDLE,
+ * STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED.  Drop the reference
+ * with ObDereferenceObject().
+ * Context: PASSIVE_LEVEL.
+ */
+NTKERNELAPI NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
+						     POBJECT_TYPE ObjectType,
+						     KPROCESSOR_MODE AccessMode, PVOID *Object,
+						     POBJECT_HANDLE_INFORMATION HandleInformation);
+
+/*
+ * ObfDereferenceObject() - drop one reference on @Object (ObDereferenceObject
+ * is this function, as in the WDK); the object goes with its last reference.
+ * Returns the references left.  Dropping a reference the caller does not hold
+ * is bug check REFERENCE_BY_POINTER (0x18).
+ * Context: IRQL <= DISPATCH_LEVEL.
+ */
+NTKERNELAPI LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object);
+#define ObDereferenceObject(a) ObfDereferenceObject(a)
+
+/* ---- system-space views of sections (ntddk.h on Windows) -------------------- */
+
+/*
+ * MmMapViewInSystemSpace() - map @Section (an object pointer from
+ * ObReferenceObjectByHandle with *MmSectionObjectType) into kernel space.
+ * *@ViewSize: 0 maps the whole section; receives the size mapped (rounded up
+ * to pages).  *@MappedBase receives the view's kernel address (64 KiB
+ * aligned).  The view aliases every other view of the section and holds a
+ * reference on it until MmUnmapViewInSystemSpace().
+ * Windows returns STATUS_SUCCESS, STATUS_INVALID_VIEW_SIZE (larger than the
+ * section, or 4 GiB and more), STATUS_NO_MEMORY (no system view space).
+ * Context: IRQL <= APC_LEVEL.
+ */
+NTKERNELAPI NTSTATUS NTAPI MmMapViewInSystemSpace(PVOID Section, PVOID *MappedBase,
+						  PSIZE_T ViewSize);
+
+/*
+ * MmUnmapViewInSystemSpace() - unmap the system-space view at @MappedBase
+ * and drop its section reference.  An address that is not such a view is bug
+ * check DRIVER_UNMAPPING_INVALID_VIEW (0xD7).
+ * Context: IRQL <= APC_LEVEL.
+ */
+NTKERNELAPI NTSTATUS NTAPI MmUnmapViewInSystemSpace(PVOID MappedBase);
+
 /* ---- Rtl helpers ------------------------------------------------------------ */
 
 /*
@@ -503,6 +574,9 @@ _Static_assert(offsetof(SECTION_BASIC_INFORMATION, AllocationAttributes) == 8,
 	       "SECTION_BASIC_INFORMATION.AllocationAttributes at 8");
 _Static_assert(offsetof(SECTION_BASIC_INFORMATION, MaximumSize) == 16,
 	       "SECTION_BASIC_INFORMATION.MaximumSize at 16");
+_Static_assert(sizeof(OBJECT_HANDLE_INFORMATION) == 8, "OBJECT_HANDLE_INFORMATION is 8 bytes");
+_Static_assert(offsetof(OBJECT_HANDLE_INFORMATION, GrantedAccess) == 4,
+	       "OBJECT_HANDLE_INFORMATION.GrantedAccess at 4");
 _Static_assert(SECTION_ALL_ACCESS == 0xF001Fu, "SECTION_ALL_ACCESS is 0xF001F");
 _Static_assert(PAGE_SIZE == (1 << PAGE_SHIFT), "PAGE_SIZE matches PAGE_SHIFT");
 

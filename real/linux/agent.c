@@ -6,7 +6,10 @@
  * process by that process itself.  So each emulated process other than the
  * host is an "agent": a child forked from the host that serves requests on
  * a SOCK_SEQPACKET socketpair - map the memfd passed with SCM_RIGHTS at a
- * given address, unmap a range - and nothing else.  The host reads and
+ * given address, map a section view with a given protection at a chosen
+ * (or fixed) 64 KiB-aligned address (linux_view_mmap(), the same placement
+ * code the host runs for its own views), change a range's protection
+ * (committing SEC_RESERVE pages), unmap a range - and nothing else.  The host reads and
  * writes the agent's memory with process_vm_readv/writev (which honour the
  * agent's page protections) and finds its frames in /proc/<pid>/pagemap.
  *
@@ -130,6 +133,229 @@ static void *agent_map(int fd, uint64_t addr, uint64_t len, int *err)
 	return p;
 }
 
+/* ---- section views: placement shared by the host and the agents --------- */
+
+#define VIEW_ALIGN 0x10000ull            /* 64 KiB allocation granularity */
+#define VIEW_BOTTOM_UP_FLOOR 0x100000000ull /* bottom-up placement starts at 4 GiB */
+#define VIEW_BOTTOM_UP_PROBES 4u         /* bottom-up gaps tried before the kernel's choice */
+#define VIEW_WINDOW_PROBES 65536u        /* slots tried inside a ZeroBits window */
+#define VIEW_RESERVE_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* mmap for placement: in the host through the table's current function
+ * without the fault hook (probing is not an acquisition), in an agent the
+ * kernel directly. */
+static void *view_raw_mmap(int in_host, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (in_host)
+		return RSYS_FN(RSYS_MMAP, rsys_mmap_fn)(addr, len, prot, flags, fd, off);
+	return mmap(addr, len, prot, flags, fd, off);
+}
+
+static void view_raw_munmap(int in_host, void *addr, size_t len)
+{
+	if (in_host)
+		rsys_munmap(addr, len);
+	else
+		munmap(addr, len);
+}
+
+/* Claim [addr, addr + len) with a PROT_NONE reservation, never replacing
+ * anything: MAP_FIXED_NOREPLACE; where that flag is only a hint (kernels
+ * before 4.17, valgrind) and the result is elsewhere, the range is taken
+ * unless /proc/self/maps shows it free (then MAP_FIXED, as agent_map()).
+ * Return: 0; EEXIST; another errno. */
+static int view_claim(int in_host, uint64_t addr, uint64_t len)
+{
+	void *want = (void *)(uintptr_t)addr;
+	void *p = view_raw_mmap(in_host, want, len, PROT_NONE, VIEW_RESERVE_FLAGS | MAP_FIXED_NOREPLACE,
+				-1, 0);
+
+	if (p == MAP_FAILED)
+		return errno ? errno : ENOMEM;
+	if (p == want)
+		return 0;
+	view_raw_munmap(in_host, p, len);
+	if (!agent_range_free(addr, len))
+		return EEXIST;
+	p = view_raw_mmap(in_host, want, len, PROT_NONE, VIEW_RESERVE_FLAGS | MAP_FIXED, -1, 0);
+	return p == MAP_FAILED ? (errno ? errno : ENOMEM) : 0;
+}
+
+/* Claim @len bytes where the kernel chooses, on a 64 KiB boundary
+ * (reserve len + 64 KiB, trim).  Return: 0 and *@out, or an errno. */
+static int view_claim_any(int in_host, uint64_t len, uint64_t *out)
+{
+	uint8_t *p = view_raw_mmap(in_host, NULL, len + VIEW_ALIGN, PROT_NONE, VIEW_RESERVE_FLAGS, -1, 0);
+	uint64_t head;
+
+	if (p == MAP_FAILED)
+		return errno ? errno : ENOMEM;
+	head = (VIEW_ALIGN - ((uintptr_t)p & (VIEW_ALIGN - 1))) & (VIEW_ALIGN - 1);
+	if (head)
+		view_raw_munmap(in_host, p, head);
+	view_raw_munmap(in_host, p + head + len, VIEW_ALIGN - head);
+	*out = (uintptr_t)p + head;
+	return 0;
+}
+
+/* Probe 64 KiB-aligned slots of [lo, hi] for @len bytes, upward or (top
+ * down) downward, @step apart, at most @probes.  Return: 0 and *@out;
+ * ENOMEM when none is free; another errno when the kernel refused. */
+static int view_claim_window(int in_host, uint64_t len, uint64_t lo, uint64_t hi, int top_down,
+			     uint64_t step, unsigned probes, uint64_t *out)
+{
+	uint64_t first, last;
+
+	lo = (lo + VIEW_ALIGN - 1) & ~(VIEW_ALIGN - 1);
+	if (hi < lo || hi - lo + 1 < len)
+		return ENOMEM;
+	last = (hi + 1 - len) & ~(VIEW_ALIGN - 1);  /* highest slot */
+	if (last < lo)
+		return ENOMEM;
+	first = top_down ? last : lo;
+	for (uint64_t a = first, n = 0; a >= lo && a <= last && n < probes; n++) {
+		int err = view_claim(in_host, a, len);
+
+		if (!err) {
+			*out = a;
+			return 0;
+		}
+		if (err != EEXIST && err != EPERM)  /* EPERM: below vm.mmap_min_addr */
+			return err;
+		if (top_down) {
+			if (a < lo + step)
+				break;
+			a -= step;
+		} else {
+			a += step;
+		}
+	}
+	return ENOMEM;
+}
+
+/*
+ * view_lowest_gap() - bottom-up first fit: the lowest 64 KiB-aligned
+ * address at or above @floor where @len bytes are unmapped, from
+ * /proc/self/maps (sorted by address).  Reading it is a query, not an
+ * acquisition (in the host through the table's open without the fault hook).
+ * Return: 0 and *@out; ENOMEM (no gap, or maps unreadable).
+ */
+static int view_lowest_gap(int in_host, uint64_t floor, uint64_t len, uint64_t *out)
+{
+	struct maps_scan sc = { 0, 0, 0 };
+	uint64_t cur = (floor + VIEW_ALIGN - 1) & ~(VIEW_ALIGN - 1);
+	char buf[4096];
+	ssize_t n;
+	int fd = in_host ? RSYS_FN(RSYS_OPEN, rsys_open_fn)("/proc/self/maps", O_RDONLY)
+			 : open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ENOMEM;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			char c = buf[i];
+			int v = hexval(c);
+
+			if (sc.state == 0 && v >= 0) {
+				sc.start = sc.start << 4 | (uint64_t)v;
+			} else if (sc.state == 0 && c == '-') {
+				sc.state = 1;
+			} else if (sc.state == 1 && v >= 0) {
+				sc.end = sc.end << 4 | (uint64_t)v;
+			} else if (sc.state == 1) {
+				if (sc.start >= cur && sc.start - cur >= len)
+					goto found;  /* the gap below this range fits */
+				if (sc.end > cur)
+					cur = (sc.end + VIEW_ALIGN - 1) & ~(VIEW_ALIGN - 1);
+				sc.state = 2;
+			}
+			if (c == '\n')
+				sc = (struct maps_scan){ 0, 0, 0 };
+		}
+	}
+	if (n < 0 || cur > 0x7FFFFFFEFFFFull || 0x7FFFFFFEFFFFull - cur + 1 < len) {
+		close(fd);
+		return ENOMEM;
+	}
+found:
+	close(fd);
+	*out = cur;
+	return 0;
+}
+
+/**
+ * linux_view_mmap() - place and map one section view in the calling process.
+ * @req:     LINUX_AGENT_VIEW request: len, offset, prot, flags, and addr
+ *           (LINUX_VIEW_FIXED) or a window [lo, hi] (hi != 0: ZeroBits).
+ * @fd:      the section's memfd.
+ * @in_host: 1 in the host (the final mmap is an rsys_mmap acquisition that
+ *           the fault simulator may fail), 0 in an agent.
+ * @err:     receives the errno on failure.
+ *
+ * Placement, 64 KiB aligned, done here because Linux places on 4 KiB:
+ * a fixed address is claimed with MAP_FIXED_NOREPLACE (EEXIST when
+ * anything is there); a ZeroBits window is probed slot by slot (upward, or
+ * downward with MEM_TOP_DOWN); otherwise MEM_TOP_DOWN takes the kernel's
+ * own choice (Linux allocates top down, below the mmap base) and the
+ * default bottom-up placement takes the lowest gap at or above 4 GiB in
+ * /proc/self/maps (first fit, as Windows' bottom-up allocation), falling
+ * back to the kernel's choice.  The claimed PROT_NONE reservation is then replaced by
+ * the memfd mapping (MAP_SHARED, or MAP_PRIVATE for copy on write) with
+ * @req->prot; where executable memfd mappings are refused
+ * (vm.memfd_noexec) the view is mapped without PROT_EXEC, as the emulator
+ * does.
+ * Context: the host (lock held) or an agent; no heap.
+ * Return: the base, or MAP_FAILED.
+ */
+void *linux_view_mmap(const struct linux_agent_req *req, int fd, int in_host, int *err)
+{
+	int flags = (req->flags & LINUX_VIEW_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED;
+	int top_down = (req->flags & LINUX_VIEW_TOP_DOWN) != 0, e;
+	uint64_t at = 0, len = req->len;
+	void *p;
+
+	if (req->flags & LINUX_VIEW_FIXED) {
+		e = view_claim(in_host, req->addr, len);
+		at = req->addr;
+	} else if (req->hi) {
+		e = view_claim_window(in_host, len, req->lo, req->hi, top_down, VIEW_ALIGN,
+				      VIEW_WINDOW_PROBES, &at);
+	} else {
+		e = ENOMEM;
+		for (unsigned n = 0; !top_down && e && n < VIEW_BOTTOM_UP_PROBES; n++) {
+			e = view_lowest_gap(in_host, VIEW_BOTTOM_UP_FLOOR, len, &at);
+			if (!e)
+				e = view_claim(in_host, at, len);
+			if (e != EEXIST)  /* EEXIST: taken meanwhile, look again */
+				break;
+		}
+		if (e)
+			e = view_claim_any(in_host, len, &at);
+	}
+	if (e) {
+		*err = e;
+		return MAP_FAILED;
+	}
+	p = in_host ? rsys_mmap((void *)(uintptr_t)at, len, (int)req->prot, flags, fd, (off_t)req->offset)
+		    : mmap((void *)(uintptr_t)at, len, (int)req->prot, flags, fd, (off_t)req->offset);
+	if (p == MAP_FAILED && (req->prot & PROT_EXEC) && errno != ENOMEM) {
+		int prot = (int)req->prot & ~PROT_EXEC;
+
+		p = in_host ? rsys_mmap((void *)(uintptr_t)at, len, prot, flags, fd, (off_t)req->offset)
+			    : mmap((void *)(uintptr_t)at, len, prot, flags, fd, (off_t)req->offset);
+	}
+	if (p == MAP_FAILED) {
+		*err = errno ? errno : ENOMEM;
+		view_raw_munmap(in_host, (void *)(uintptr_t)at, len);
+		return MAP_FAILED;
+	}
+	return p;
+}
+
 /* Close every descriptor but @keep. */
 static void agent_close_others(int keep)
 {
@@ -210,6 +436,13 @@ static _Noreturn void agent_main(int sock)
 			void *p = agent_map(fd, req.addr, req.len, &rep.err);
 
 			rep.value = p == MAP_FAILED ? 0 : (int64_t)(uintptr_t)p;
+		} else if (req.op == LINUX_AGENT_VIEW && fd >= 0) {
+			void *p = linux_view_mmap(&req, fd, 0, &rep.err);
+
+			rep.value = p == MAP_FAILED ? 0 : (int64_t)(uintptr_t)p;
+		} else if (req.op == LINUX_AGENT_PROTECT) {
+			if (mprotect((void *)(uintptr_t)req.addr, req.len, (int)req.prot))
+				rep.err = errno;
 		} else if (req.op == LINUX_AGENT_UNMAP) {
 			if (munmap((void *)(uintptr_t)req.addr, req.len))
 				rep.err = errno;

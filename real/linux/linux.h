@@ -49,6 +49,7 @@ enum rsys_id {
 	RSYS_SENDMSG,            /* acquiring (passes an fd to an agent): ENOBUFS */
 	RSYS_PIDFD_OPEN,         /* acquiring: EMFILE */
 	RSYS_PIDFD_GETFD,        /* acquiring: EMFILE */
+	RSYS_MPROTECT,           /* acquiring (commits SEC_RESERVE pages): ENOMEM */
 	RSYS_MUNMAP,             /* releasing: never failed */
 	RSYS_CLOSE,              /* releasing */
 	RSYS_KILL,               /* releasing */
@@ -100,6 +101,7 @@ typedef pid_t (*rsys_fork_fn)(void);
 typedef ssize_t (*rsys_sendmsg_fn)(int, const struct msghdr *, int);
 typedef int (*rsys_pidfd_open_fn)(pid_t, unsigned);
 typedef int (*rsys_pidfd_getfd_fn)(int, int, unsigned);
+typedef int (*rsys_mprotect_fn)(void *, size_t, int);
 typedef int (*rsys_munmap_fn)(void *, size_t);
 typedef int (*rsys_close_fn)(int);
 typedef int (*rsys_kill_fn)(pid_t, int);
@@ -140,6 +142,8 @@ typedef pid_t (*rsys_getpid_fn)(void);
 	(linux_sys_fault(RSYS_PIDFD_OPEN) ? -1 : RSYS_FN(RSYS_PIDFD_OPEN, rsys_pidfd_open_fn)(pid, flags))
 #define rsys_pidfd_getfd(pidfd, fd, flags) \
 	(linux_sys_fault(RSYS_PIDFD_GETFD) ? -1 : RSYS_FN(RSYS_PIDFD_GETFD, rsys_pidfd_getfd_fn)(pidfd, fd, flags))
+#define rsys_mprotect(addr, len, prot) \
+	(linux_sys_fault(RSYS_MPROTECT) ? -1 : RSYS_FN(RSYS_MPROTECT, rsys_mprotect_fn)(addr, len, prot))
 /* Releasing calls and queries: never failed by the simulator. */
 #define rsys_munmap(addr, len) RSYS_FN(RSYS_MUNMAP, rsys_munmap_fn)(addr, len)
 #define rsys_close(fd) RSYS_FN(RSYS_CLOSE, rsys_close_fn)(fd)
@@ -167,6 +171,8 @@ enum linux_op {
 	LINUX_OP_ACCESS = 3,   /* user/kernel read and write: NTSTATUS */
 	LINUX_OP_PHYS = 4,     /* virtual -> physical (pagemap): NTSTATUS */
 	LINUX_OP_FD = 5,       /* handing a buffer's fd out (pidfd): NTSTATUS */
+	LINUX_OP_SECTION = 6,  /* creating a section (memfd, size, commit charge): NTSTATUS */
+	LINUX_OP_VIEW = 7,     /* placing and mapping a view (host or agent): NTSTATUS */
 	LINUX_OP_COUNT
 };
 
@@ -185,13 +191,25 @@ enum linux_agent_op {
 	LINUX_AGENT_PING = 1,   /* reply 0 */
 	LINUX_AGENT_MAP = 2,    /* mmap the attached fd at addr (hint; must land there), len */
 	LINUX_AGENT_UNMAP = 3,  /* munmap addr, len */
+	LINUX_AGENT_VIEW = 4,   /* a section view: linux_view_mmap() of the attached fd */
+	LINUX_AGENT_PROTECT = 5, /* mprotect addr, len, prot */
 };
 
+/* linux_agent_req.flags of LINUX_AGENT_VIEW */
+#define LINUX_VIEW_PRIVATE  1u  /* MAP_PRIVATE (copy on write), else MAP_SHARED */
+#define LINUX_VIEW_FIXED    2u  /* exactly at addr (MAP_FIXED_NOREPLACE semantics) */
+#define LINUX_VIEW_TOP_DOWN 4u  /* MEM_TOP_DOWN */
+
 struct linux_agent_req {
-	uint32_t op;    /* enum linux_agent_op */
-	uint32_t pad;   /* 0 */
-	uint64_t addr;  /* address in the agent */
-	uint64_t len;   /* bytes */
+	uint32_t op;      /* enum linux_agent_op */
+	uint32_t pad;     /* 0 */
+	uint64_t addr;    /* address in the agent */
+	uint64_t len;     /* bytes */
+	uint64_t offset;  /* VIEW: offset in the fd */
+	uint32_t prot;    /* VIEW, PROTECT: PROT_* */
+	uint32_t flags;   /* VIEW: LINUX_VIEW_* */
+	uint64_t lo;      /* VIEW: lowest address allowed (ZeroBits window), 0 = any */
+	uint64_t hi;      /* VIEW: highest address allowed, 0 = no window */
 };
 
 struct linux_agent_rep {
@@ -210,6 +228,11 @@ int linux_agent_call(int sock, const struct linux_agent_req *req, int fd,
 		     struct linux_agent_rep *rep);
 /* Kill and reap an agent, close the host's socket. */
 void linux_agent_kill(pid_t pid, int sock);
+/* Place and map a section view of @fd as @req (LINUX_AGENT_VIEW) describes,
+ * 64 KiB aligned, in the calling process: the host (@in_host: the final
+ * mmap is an rsys_mmap acquisition) or an agent.  Return: the address, or
+ * MAP_FAILED with *@err (EEXIST: the fixed range is taken; ENOMEM: no room). */
+void *linux_view_mmap(const struct linux_agent_req *req, int fd, int in_host, int *err);
 
 /* ==== machine.c: the instance ============================================= */
 
@@ -241,7 +264,22 @@ struct linux_proc {
 	struct linux_hold **holds;  /* this process's holdings */
 	size_t n_holds;             /* entries used */
 	size_t cap_holds;           /* entries allocated */
+	struct linux_handle *handles; /* section.c: this process's object handles */
+	uint32_t n_handles;         /* entries allocated */
+	uint32_t handles_used;      /* live entries */
 };
+
+/* One entry of a process's handle table (section.c). */
+struct linux_handle {
+	int type;                   /* LINUX_HANDLE_*; 0 = free */
+	uint32_t gen;               /* generation: bumped when the entry dies */
+	uint32_t access;            /* granted access */
+	struct linux_section *sec;  /* LINUX_HANDLE_SECTION: one reference */
+	kmemu_pid pid;              /* LINUX_HANDLE_PROCESS: the process named */
+};
+
+#define LINUX_HANDLE_SECTION 1
+#define LINUX_HANDLE_PROCESS 2
 
 struct linux_slot {
 	struct linux_buffer *buf;   /* live buffer, or NULL */
@@ -266,6 +304,11 @@ struct linux_machine {
 	uint64_t n_processes;        /* live processes, initial included */
 	int has_hugetlb;             /* a 2 MiB huge page could be had at open */
 	int has_pfn;                 /* /proc/self/pagemap shows PFNs */
+	struct linux_section *named; /* section.c: the namespace */
+	struct linux_view *views;    /* section.c: every view of every process */
+	uint64_t section_pages;      /* committed section pages (stats frames_used) */
+	uint64_t n_views;            /* views (stats mappings) */
+	uint64_t n_handles;          /* object handles of all processes (stats) */
 };
 
 void linux_lock(struct linux_machine *m);
@@ -302,5 +345,61 @@ int linux_wds_foreign(struct linux_machine *m, uint64_t addr, uint64_t len);
 int linux_wds_check(struct linux_machine *m, const char **msg);
 /* Free the handle table. */
 void linux_wds_fini(struct linux_machine *m);
+
+/* ==== section.c: sections and views =========================================== */
+
+struct linux_section {
+	uint32_t refs;              /* handles + views */
+	uint32_t handle_count;      /* handles: the name goes with the last */
+	int memfd;                  /* the pages, owned */
+	uint64_t size;              /* bytes, page multiple */
+	uint64_t npages;            /* size / page */
+	uint8_t *committed;         /* SEC_RESERVE: 1 per committed page; NULL for SEC_COMMIT */
+	uint64_t n_committed;       /* committed pages */
+	void *charge;               /* SEC_COMMIT: the commit charge (accounted reservation) */
+	uint32_t protect;           /* SectionPageProtection */
+	uint32_t attributes;        /* AllocationAttributes */
+	uint16_t *name;             /* UTF-16 name or NULL */
+	size_t name_len;            /* units */
+	int is_named;               /* in m->named */
+	struct linux_section *next_named; /* namespace link */
+};
+
+struct linux_view {
+	struct linux_view *next;    /* m->views */
+	struct linux_proc *proc;    /* the process mapping it */
+	struct linux_section *sec;  /* one reference */
+	uint8_t *addr;              /* base in @proc, 64 KiB aligned */
+	uint64_t first_page;        /* section page at @addr */
+	uint64_t npages;            /* pages */
+	int prot;                   /* PROT_* of committed pages */
+	int is_private;             /* MAP_PRIVATE (copy on write) */
+	uint32_t protect;           /* Win32Protect */
+	uint32_t inherit;           /* ViewShare / ViewUnmap */
+	int host_res;               /* an agent's view: the host holds a PROT_NONE
+				     * mapping at @addr, so no two processes' views
+				     * share an address (as in the emulator) */
+};
+
+kmemu_status linux_section_create(void *st, const struct kmemu_section_create_args *a,
+				  uintptr_t *handle);
+kmemu_status linux_section_open(void *st, uint32_t access, const uint16_t *name, size_t name_len,
+				uint32_t obj_attributes, uintptr_t *handle);
+kmemu_status linux_section_map(void *st, struct kmemu_section_map_args *a);
+kmemu_status linux_section_unmap(void *st, uintptr_t process, uintptr_t base);
+kmemu_status linux_section_query(void *st, uintptr_t section, int cls, void *buf, size_t len,
+				 size_t *ret_len);
+kmemu_status linux_handle_close(void *st, uintptr_t handle);
+kmemu_status linux_process_open(void *st, kmemu_pid pid, uint32_t access, uintptr_t *handle);
+kmemu_status linux_view_query(void *st, kmemu_pid pid, const void *addr,
+			      struct kmemu_view_info *out);
+/* Map @parent's ViewShare views into the new agent @child.  Lock held.
+ * Return: STATUS_SUCCESS or a failure (the caller destroys @child). */
+kmemu_status linux_section_inherit(struct linux_machine *m, struct linux_proc *parent,
+				   struct linux_proc *child);
+/* Process exit: close @p's handles, drop its views.  Lock held. */
+void linux_section_release_process(struct linux_machine *m, struct linux_proc *p);
+/* Invariants of sections and views.  Lock held. */
+int linux_section_check(struct linux_machine *m, const char **msg);
 
 #endif /* KMEMU_REAL_LINUX_H */

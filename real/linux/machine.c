@@ -218,7 +218,8 @@ static kmemu_status linux_open(const struct kmemu_backend_ops *ops, const struct
 	RSYS_FN(RSYS_MLOCK2, rsys_mlock2_fn)(NULL, 0, MLOCK_ONFAULT);
 	m->has_hugetlb = probe_hugetlb();
 	m->has_pfn = probe_pfn();
-	m->caps = KMEMU_CAP_WDS | KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS;
+	m->caps = KMEMU_CAP_WDS | KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
+		  KMEMU_CAP_SECTIONS;
 	if (probe_vm_readv())
 		m->caps |= KMEMU_CAP_MULTI_PROCESS;
 	if (m->has_hugetlb)
@@ -282,6 +283,7 @@ static void process_free(struct linux_machine *m, struct linux_proc *p)
 			rsys_close(p->sock);
 		p->sock = -1;  /* its mappings died with it: only host aliases remain */
 	}
+	linux_section_release_process(m, p);
 	linux_wds_release_process(m, p);
 	for (pp = &m->procs; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
@@ -368,6 +370,49 @@ static kmemu_status linux_process_destroy(void *st, kmemu_pid pid)
 		rc = STATUS_ACCESS_DENIED;
 	else
 		process_free(m, p);
+	linux_unlock(m);
+	return rc;
+}
+
+/**
+ * linux_process_create_child() - a new agent inheriting @parent's ViewShare
+ * views (ops->process_create_child, test side).
+ * @st:     the instance.
+ * @parent: the parent process (the host or an agent).
+ * @name:   label.
+ * @out:    receives the child's pid.
+ *
+ * The child is a fresh agent that maps each ViewShare view of the parent at
+ * the same address with the same protection (linux_section_inherit()).
+ * Context: PASSIVE; forks.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (no such parent); the
+ * statuses of linux_process_create(); a mapping failure (nothing is left
+ * created).
+ */
+static kmemu_status linux_process_create_child(void *st, kmemu_pid parent, const char *name,
+					       kmemu_pid *out)
+{
+	struct linux_machine *m = st;
+	struct linux_proc *pp, *c;
+	kmemu_status rc;
+	kmemu_pid pid = 0;
+
+	linux_lock(m);
+	pp = process_find(m, parent);
+	linux_unlock(m);
+	if (!pp)
+		return STATUS_INVALID_PARAMETER;
+	rc = linux_process_create(st, name, &pid);
+	if (rc)
+		return rc;
+	linux_lock(m);
+	pp = process_find(m, parent);
+	c = process_find(m, pid);
+	rc = pp ? linux_section_inherit(m, pp, c) : STATUS_INVALID_PARAMETER;
+	if (rc)
+		process_free(m, c);
+	else
+		*out = pid;
 	linux_unlock(m);
 	return rc;
 }
@@ -803,12 +848,13 @@ static kmemu_status linux_stats_get(void *st, struct kmemu_stats *out)
 	memset(out, 0, sizeof(*out));
 	kmemu__heap_stats(&out->heap_blocks, &out->heap_bytes);
 	linux_lock(m);
-	out->frames_used = m->frames_used;
+	/* frames: locked WDS pages plus committed section pages */
+	out->frames_used = m->frames_used + m->section_pages;
 	out->frames_total = m->frames_total;
-	out->handles_used = m->slots_used;
+	out->handles_used = m->slots_used + m->n_handles;
 	out->processes = m->n_processes;
 	out->wds_buffers = m->n_buffers;
-	out->mappings = m->n_mappings;
+	out->mappings = m->n_mappings + m->n_views;
 	linux_unlock(m);
 	return STATUS_SUCCESS;
 }
@@ -841,6 +887,8 @@ static kmemu_status linux_check(void *st, const char **msg)
 	}
 	if (ok)
 		ok = linux_wds_check(m, &why);
+	if (ok)
+		ok = linux_section_check(m, &why);
 	linux_unlock(m);
 	if (msg)
 		*msg = why;
@@ -850,13 +898,14 @@ static kmemu_status linux_check(void *st, const char **msg)
 /* ==== the ops table ======================================================================= */
 
 const struct kmemu_backend_ops kmemu__linux_ops = {
-	.version = 1,  /* WDS only: the section slots (version 2) are not served */
+	.version = 2,  /* WDS and the section slots (version 2) */
 	.name = "linux",
 	.description = "thin backend on Linux: memfd+mmap+mlock2, hugetlb CONTIG, pagemap, "
-		       "forked agent processes",
+		       "forked agent processes, memfd sections",
 	/* at best; each ->open reports what this machine lacks */
 	.caps = KMEMU_CAP_WDS | KMEMU_CAP_PHYS | KMEMU_CAP_CONTIG | KMEMU_CAP_MULTI_PROCESS |
-		KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS,
+		KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
+		KMEMU_CAP_SECTIONS,
 	.app_data = NULL,
 	.open = linux_open,                          /* open */
 	.close = linux_close,                        /* close */
@@ -878,6 +927,15 @@ const struct kmemu_backend_ops kmemu__linux_ops = {
 	.wds_alloc = linux_wds_alloc,                /* wds_alloc */
 	.wds_get = linux_wds_get,                    /* wds_get */
 	.wds_free = linux_wds_free,                  /* wds_free */
+	.section_create = linux_section_create,      /* section_create */
+	.section_open = linux_section_open,          /* section_open */
+	.section_map = linux_section_map,            /* section_map */
+	.section_unmap = linux_section_unmap,        /* section_unmap */
+	.section_query = linux_section_query,        /* section_query */
+	.handle_close = linux_handle_close,          /* handle_close */
+	.process_open = linux_process_open,          /* process_open */
+	.process_create_child = linux_process_create_child, /* process_create_child */
+	.view_query = linux_view_query,              /* view_query */
 };
 
 /* ==== the public fd lookup ================================================================== */

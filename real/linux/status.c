@@ -27,6 +27,17 @@
  *                                      process is gone / no room at the address);
  *                                      WD_SYSTEM_INTERNAL_ERROR for LINUX_OP_WDS
  *   anything else                   -> WD_SYSTEM_INTERNAL_ERROR
+ * Sections (LINUX_OP_SECTION: memfd, size, commit charge; NTSTATUS):
+ *   ENOMEM ENOSPC -> STATUS_COMMITMENT_LIMIT (the kernel's overcommit
+ *                    accounting refused the commit charge)
+ *   EFBIG         -> STATUS_SECTION_TOO_BIG
+ *   others        -> as the NT family below
+ * Views (LINUX_OP_VIEW: placing and mapping, in the host or an agent):
+ *   EEXIST        -> STATUS_CONFLICTING_ADDRESSES (MAP_FIXED_NOREPLACE: the
+ *                    range is taken)
+ *   ENOMEM        -> STATUS_NO_MEMORY (no room in the address space)
+ *   EACCES EPERM  -> STATUS_ACCESS_DENIED
+ *   others        -> as the NT family below
  * NT family (LINUX_OP_PROCESS, _ACCESS, _PHYS, _FD):
  *   ENOMEM EAGAIN EMFILE ENFILE ENOSPC ENOBUFS -> STATUS_INSUFFICIENT_RESOURCES
  *   EFAULT        -> STATUS_ACCESS_VIOLATION (ACCESS), STATUS_INVALID_ADDRESS (PHYS),
@@ -61,6 +72,18 @@ uint32_t linux_status_from_errno(int err, int op)
 		default:
 			return WD_SYSTEM_INTERNAL_ERROR;
 		}
+	}
+	if (op == LINUX_OP_SECTION) {
+		if (err == ENOMEM || err == ENOSPC)
+			return (uint32_t)STATUS_COMMITMENT_LIMIT;
+		if (err == EFBIG)
+			return (uint32_t)STATUS_SECTION_TOO_BIG;
+	}
+	if (op == LINUX_OP_VIEW) {
+		if (err == EEXIST)
+			return (uint32_t)STATUS_CONFLICTING_ADDRESSES;
+		if (err == ENOMEM)
+			return (uint32_t)STATUS_NO_MEMORY;
 	}
 	switch (err) {
 	case ENOMEM: case EAGAIN: case EMFILE: case ENFILE: case ENOSPC: case ENOBUFS:

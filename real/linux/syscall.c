@@ -92,6 +92,8 @@ struct linux_syscall linux_syscalls[RSYS_COUNT] = {
 	ENTRY(RSYS_SENDMSG, "sendmsg", sendmsg, ACQ, ENOBUFS),
 	ENTRY(RSYS_PIDFD_OPEN, "pidfd_open", sys_pidfd_open, ACQ, EMFILE),
 	ENTRY(RSYS_PIDFD_GETFD, "pidfd_getfd", sys_pidfd_getfd, ACQ, EMFILE),
+	/* committing SEC_RESERVE pages: the kernel may refuse to split a mapping */
+	ENTRY(RSYS_MPROTECT, "mprotect", mprotect, ACQ, ENOMEM),
 	ENTRY(RSYS_MUNMAP, "munmap", munmap, 0, 0),
 	ENTRY(RSYS_CLOSE, "close", close, 0, 0),
 	ENTRY(RSYS_KILL, "kill", kill, 0, 0),
