@@ -35,6 +35,12 @@ const struct kmemu_assertion kmemu_assertions[] = {
 #define KMEMU_API "ZwUnmapViewOfSection"
 #include "ZwUnmapViewOfSection/assertions.def"
 #undef KMEMU_API
+#define KMEMU_API "ObReferenceObjectByHandle"
+#include "ObReferenceObjectByHandle/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "MmMapViewInSystemSpace"
+#include "MmMapViewInSystemSpace/assertions.def"
+#undef KMEMU_API
 };
 
 #undef KMEMU_ASSERTION

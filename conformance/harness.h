@@ -116,6 +116,8 @@ extern const struct kmemu_case *const kmemu_cases_ZwCreateSection[];
 extern const struct kmemu_case *const kmemu_cases_ZwOpenSection[];
 extern const struct kmemu_case *const kmemu_cases_ZwMapViewOfSection[];
 extern const struct kmemu_case *const kmemu_cases_ZwUnmapViewOfSection[];
+extern const struct kmemu_case *const kmemu_cases_ObReferenceObjectByHandle[];
+extern const struct kmemu_case *const kmemu_cases_MmMapViewInSystemSpace[];
 
 /* ==== results ============================================================== */
 

@@ -61,6 +61,8 @@ static const struct kmemu_case *const *const case_tables[] = {
 	kmemu_cases_ZwOpenSection,
 	kmemu_cases_ZwMapViewOfSection,
 	kmemu_cases_ZwUnmapViewOfSection,
+	kmemu_cases_ObReferenceObjectByHandle,
+	kmemu_cases_MmMapViewInSystemSpace,
 };
 
 static const struct kmemu_case **all_cases;  /* every case, table order */

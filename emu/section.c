@@ -1259,7 +1259,7 @@ out:
  * @st:     the machine.
  * @object: a body emu_ob_reference() returned.
  * @left:   receives the object's references left (0: it was destroyed).
- * Context: takes the machine lock.
+ * Context: IRQL <= DISPATCH_LEVEL (not checked); takes the machine lock.
  * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER when no reference from
  * emu_ob_reference() is outstanding on @object (nothing is touched).
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_section.c - unit tests of sections and views (emu/section.c,
- * api/section.c).
+ * api/section.c), kernel-space views and kernel references included.
  *
  * Each test runs on a fresh, small emulator (kt_use_emu) and ends with
  * KMEMU_TEST_CLEAN(): invariants (emu_section_check among them) hold and
@@ -289,6 +289,287 @@ static void test_section_irql_handler_returns(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+/* ---- kernel-space views (MmMapViewInSystemSpace) ------------------------------ */
+
+static PVOID ref_section(HANDLE s)
+{
+	PVOID obj = NULL;
+
+	assert_status(ObReferenceObjectByHandle(s, SECTION_MAP_WRITE, *MmSectionObjectType, UserMode,
+						&obj, NULL), STATUS_SUCCESS);
+	return obj;
+}
+
+static uint8_t *kmap(PVOID obj, SIZE_T size, SIZE_T *out)
+{
+	PVOID b = NULL;
+	SIZE_T z = size;
+
+	assert_status(MmMapViewInSystemSpace(obj, &b, &z), STATUS_SUCCESS);
+	if (out)
+		*out = z;
+	return b;
+}
+
+static struct emu_machine *machine(void)
+{
+	struct kmemu_backend *b;
+	struct emu_machine *m;
+
+	assert_status(kmemu_backend_current(&b), STATUS_SUCCESS);
+	kmemu_backend_ops_of(b, (void **)&m);
+	return m;
+}
+
+/* A kernel view lies in the vmalloc area, 64 KiB aligned, is a host pointer
+ * aliasing the user views (same frames), and is read-only for a read-only
+ * section; frames stay until the view and the reference are gone. */
+static void test_section_kernel_view_aliases(void **state)
+{
+	struct emu_machine *m = machine();
+	struct kmemu_stats s0, s1;
+	HANDLE s, ro;
+	PVOID obj, robj;
+	uint8_t *u, *k, *rk;
+	uint64_t pu, pk;
+	kmemu_pid me;
+	SIZE_T z;
+	KT_BEGIN();
+
+	(void)state;
+	kt_snapshot(&s0);
+	s = create(0x6000, PAGE_READWRITE, SEC_COMMIT);
+	u = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	obj = ref_section(s);
+	k = kmap(obj, 0x4001, &z);
+	assert_u64_equal(z, 0x5000);
+	assert_true(vm_contains(&m->vmalloc, k));
+	assert_u64_equal((uintptr_t)k & 0xFFFF, 0);
+	k[0x4FFF] = 0x11;                        /* a host pointer: written directly */
+	assert_int_equal(u[0x4FFF], 0x11);
+	u[0x10] = 0x22;
+	assert_int_equal(k[0x10], 0x22);
+	assert_false(kt_probe(k + 0x5000, 0));   /* past the view: the guard */
+	assert_status(kmemu_process_current(&me), STATUS_SUCCESS);
+	assert_status(kmemu_virt_to_phys(0, k + 0x3000, &pk), STATUS_SUCCESS);
+	assert_status(kmemu_virt_to_phys(me, u + 0x3000, &pu), STATUS_SUCCESS);
+	assert_u64_equal(pk, pu);
+	/* a read-only section gives a read-only kernel view */
+	ro = create(0x1000, PAGE_READONLY, SEC_COMMIT);
+	robj = ref_section(ro);
+	rk = kmap(robj, 0, NULL);
+	assert_true(kt_probe(rk, 0));
+	assert_false(kt_probe(rk, 1));
+	assert_status(MmUnmapViewInSystemSpace(rk), STATUS_SUCCESS);
+	assert_int_equal(ObDereferenceObject(robj), 1);
+	assert_status(ZwClose(ro), STATUS_SUCCESS);
+	/* the view keeps the section: handle, user view and reference gone */
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), u), STATUS_SUCCESS);
+	assert_int_equal(ObDereferenceObject(obj), 1);  /* the kernel view's */
+	kt_snapshot(&s1);
+	assert_u64_equal(s1.frames_used, s0.frames_used + 6);
+	assert_int_equal(k[0x10], 0x22);
+	assert_status(kmemu_check(NULL), STATUS_SUCCESS);
+	assert_status(MmUnmapViewInSystemSpace(k + 0xFFFF), STATUS_SUCCESS);
+	assert_false(kt_probe(k, 0));
+	KMEMU_TEST_CLEAN();
+}
+
+/* SEC_RESERVE: uncommitted pages of a kernel view fault, and become usable
+ * (in place, same address) when a user view commits them. */
+static void test_section_kernel_view_reserve(void **state)
+{
+	HANDLE s;
+	PVOID obj, b = NULL;
+	SIZE_T z = 0;
+	uint8_t *k;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x10000, PAGE_READWRITE, SEC_RESERVE);
+	obj = ref_section(s);
+	k = kmap(obj, 0, NULL);
+	assert_false(kt_probe(k, 0));
+	assert_false(kt_probe(k + 0xF000, 1));
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &b, 0, 0x2000, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_SUCCESS);
+	assert_true(kt_probe(k + 0x1FFF, 1));
+	assert_false(kt_probe(k + 0x2000, 0));
+	k[0x1FFF] = 0x5A;
+	assert_int_equal(((uint8_t *)b)[0x1FFF], 0x5A);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), b), STATUS_SUCCESS);
+	assert_status(MmUnmapViewInSystemSpace(k), STATUS_SUCCESS);
+	ObDereferenceObject(obj);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* Sizes: 4 GiB and more is INVALID_VIEW_SIZE, more than the vmalloc area
+ * holds is NO_MEMORY; placement skips a WDS vmalloc buffer. */
+static void test_section_kernel_view_limits(void **state)
+{
+	HANDLE big, huge, s;
+	PVOID ob, oh, os, base = NULL;
+	SIZE_T z = 0;
+	uint8_t *k;
+	WD_KERNEL_BUFFER *kb = NULL;
+	KT_BEGIN();
+
+	(void)state;
+	big = create(2ll << 30, PAGE_READWRITE, SEC_RESERVE);
+	huge = create(5ll << 30, PAGE_READWRITE, SEC_RESERVE);
+	ob = ref_section(big);
+	oh = ref_section(huge);
+	assert_status(MmMapViewInSystemSpace(ob, &base, &z), STATUS_NO_MEMORY);
+	assert_status(MmMapViewInSystemSpace(oh, &base, &z), STATUS_INVALID_VIEW_SIZE);
+	z = (4ull << 30) - 0x10000;  /* 65535 units of 64 KiB: the size is fine, the room is not */
+	assert_status(MmMapViewInSystemSpace(oh, &base, &z), STATUS_NO_MEMORY);
+	z = (4ull << 30) - 0xFFFF;
+	assert_status(MmMapViewInSystemSpace(oh, &base, &z), STATUS_INVALID_VIEW_SIZE);
+	assert_null(base);
+	ObDereferenceObject(ob);
+	ObDereferenceObject(oh);
+	assert_status(ZwClose(big), STATUS_SUCCESS);
+	assert_status(ZwClose(huge), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(5 * KT_PAGE, KER_BUF_ALLOC_NON_CONTIG, &kb), WD_STATUS_SUCCESS);
+	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	os = ref_section(s);
+	k = kmap(os, 0, NULL);
+	assert_u64_equal((uintptr_t)k & 0xFFFF, 0);
+	assert_status(kmemu_check(NULL), STATUS_SUCCESS);
+	assert_status(MmUnmapViewInSystemSpace(k), STATUS_SUCCESS);
+	ObDereferenceObject(os);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A machine closed with a kernel view and references outstanding releases
+ * them (valgrind sees no leak). */
+static void test_section_kernel_view_leaked_at_close(void **state)
+{
+	HANDLE s;
+	PVOID obj, pobj = NULL;
+
+	(void)state;
+	s = create(0x3000, PAGE_READWRITE, SEC_RESERVE);
+	obj = ref_section(s);
+	(void)ref_section(s);
+	kmap(obj, 0, NULL);
+	assert_status(ObReferenceObjectByHandle(NtCurrentProcess(), 0, *PsProcessType, KernelMode,
+						&pobj, NULL), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(kmemu_check(NULL), STATUS_SUCCESS);
+	/* teardown closes the machine */
+}
+
+/* The checker notices a kernel reference record outnumbering its object. */
+static void test_section_kernel_check_detects_corruption(void **state)
+{
+	struct emu_machine *m = machine();
+	HANDLE s;
+	PVOID obj;
+	uint8_t *k;
+	const char *msg = NULL;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	obj = ref_section(s);
+	k = kmap(obj, 0, NULL);
+	emu_lock(m);
+	m->obrefs[0].count += 5;
+	emu_unlock(m);
+	assert_status(kmemu_check(&msg), STATUS_INTERNAL_ERROR);
+	assert_non_null(strstr(msg, "kernel reference"));
+	emu_lock(m);
+	m->obrefs[0].count -= 5;
+	emu_unlock(m);
+	assert_status(MmUnmapViewInSystemSpace(k), STATUS_SUCCESS);
+	ObDereferenceObject(obj);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A version-2 table: the kernel-view services answer NOT_SUPPORTED and
+ * ObDereferenceObject does nothing. */
+static struct kmemu_backend_ops v2_ops;
+
+static void test_section_kernel_backend_v2(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	HANDLE h = NULL;
+	LARGE_INTEGER li = { .QuadPart = 0x1000 };
+	PVOID obj = (PVOID)(uintptr_t)1, base = NULL;
+	SIZE_T z = 0;
+
+	(void)state;
+	v2_ops = kmemu__emu_ops;
+	v2_ops.version = 2;
+	v2_ops.name = "emu-v2";
+	v2_ops.caps &= ~KMEMU_CAP_KERNEL_VIEWS;
+	v2_ops.ob_reference = NULL;  /* never called */
+	v2_ops.section_map_system = NULL;
+	assert_status(kmemu_backend_register(&v2_ops), STATUS_SUCCESS);
+	assert_status(kmemu_backend_open("emu-v2", NULL, &b), STATUS_SUCCESS);
+	old = kmemu_backend_set_current(b);
+	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
+		      STATUS_SUCCESS);
+	assert_status(ObReferenceObjectByHandle(h, 0, *MmSectionObjectType, KernelMode, &obj, NULL),
+		      STATUS_NOT_SUPPORTED);
+	assert_true(obj == (PVOID)(uintptr_t)1);
+	assert_status(MmMapViewInSystemSpace(obj, &base, &z), STATUS_NOT_SUPPORTED);
+	assert_status(MmUnmapViewInSystemSpace(base), STATUS_NOT_SUPPORTED);
+	assert_int_equal(ObDereferenceObject(obj), 0);
+	assert_status(ZwClose(h), STATUS_SUCCESS);
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+}
+
+/* The OOM loop over ObReference + MmMap + write + MmUnmap + ObDereference. */
+static uint32_t kview_cycle(void *arg)
+{
+	HANDLE s = arg;
+	PVOID obj = NULL, k = NULL;
+	SIZE_T z = 0;
+	NTSTATUS st = ObReferenceObjectByHandle(s, SECTION_MAP_WRITE, *MmSectionObjectType, UserMode,
+						&obj, NULL);
+
+	if (st)
+		return (uint32_t)st;
+	st = MmMapViewInSystemSpace(obj, &k, &z);
+	if (!st) {
+		((volatile uint8_t *)k)[0x1000] = 1;
+		st = MmUnmapViewInSystemSpace(k);
+	}
+	ObDereferenceObject(obj);
+	return (uint32_t)st;
+}
+
+static void test_section_kernel_view_oom(void **state)
+{
+	static const uint32_t fail_ok[] = { STATUS_NO_MEMORY, STATUS_INSUFFICIENT_RESOURCES };
+	HANDLE s;
+	struct kmemu_oom_op op = {
+		.name = "kernel view", .run = kview_cycle, .success = 0, .fail_ok = fail_ok,
+		.n_fail_ok = 2, .resources = 0,
+	};
+	struct kmemu_oom_result res;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x3000, PAGE_READWRITE, SEC_COMMIT);
+	op.ctx = s;
+	assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
+	if (!res.ok)
+		print_error("%s\n", res.message);
+	assert_true(res.ok);
+	assert_true(res.failures > 0);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
 #define SEC_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -302,6 +583,13 @@ int main(void)
 		SEC_TEST(test_section_check_detects_corruption),
 		SEC_TEST(test_section_backend_v1),
 		SEC_TEST(test_section_irql_handler_returns),
+		SEC_TEST(test_section_kernel_view_aliases),
+		SEC_TEST(test_section_kernel_view_reserve),
+		SEC_TEST(test_section_kernel_view_limits),
+		SEC_TEST(test_section_kernel_view_leaked_at_close),
+		SEC_TEST(test_section_kernel_check_detects_corruption),
+		SEC_TEST(test_section_kernel_backend_v2),
+		SEC_TEST(test_section_kernel_view_oom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
