@@ -437,9 +437,13 @@ static void setup(void)
 	if (strcmp(name, "emu") && kmemu_backend_find(name))
 		rc = kmemu_backend_open(name, &cb, &b);
 	if (rc) {
-		fprintf(stderr, "fuzz_diff: backend '%s' %s: comparing emu (default placement) with "
-				"emu (scatter placement)\n", name,
-			rc == STATUS_NOT_FOUND ? "is not registered" : "cannot be opened here");
+		if (!strcmp(name, "emu"))
+			fprintf(stderr, "fuzz_diff: comparing emu (default placement) with emu "
+					"(scatter placement)\n");
+		else
+			fprintf(stderr, "fuzz_diff: backend '%s' %s: comparing emu (default placement) "
+					"with emu (scatter placement)\n", name,
+				rc == STATUS_NOT_FOUND ? "is not registered" : "cannot be opened here");
 		G.fallback = 1;
 		G.other = "emu";
 		configs(&P, &ca, &cb);
