@@ -79,7 +79,7 @@ struct kmemu_config {
 	enum kmemu_placement placement;   /* frame placement policy */
 	uint64_t seed;                    /* PRNG seed (placement, random faults) */
 	unsigned fragment_order;          /* 0 = off; else no free run exceeds 2^(order-1) frames */
-	int verifier;                     /* WDF/Driver Verifier checks on (1) or off (0) */
+	int verifier;                     /* WDF/Driver Verifier checks on (1) or off (0); no WDS or section rule depends on it */
 	uint64_t user_space_bytes;        /* reserved host VA per emulated process */
 };
 
