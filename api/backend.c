@@ -44,6 +44,7 @@ static const struct {
 	{ KMEMU_CAP_VERIFIER, "verifier" },
 	{ KMEMU_CAP_SECTIONS, "sections" },
 	{ KMEMU_CAP_KERNEL_VIEWS, "kernel-views" },
+	{ KMEMU_CAP_SECTIONS_EX, "sections-ex" },
 };
 
 const char *kmemu_cap_name(uint64_t cap)

@@ -97,6 +97,13 @@ uint32_t kmemu__section_view_protect(uint32_t protect, uint32_t attributes);
 /* NtQuerySection's answer for a checked handle. */
 kmemu_status kmemu__section_basic_info(int cls, void *buf, size_t len, size_t *ret_len,
 				       uint32_t attributes, uint64_t size);
+/* NtMapViewOfSectionEx's extended parameters (spec §5); *@highest the limit or 0.
+ * @p is a MEM_EXTENDED_PARAMETER array (<wdm.h>). */
+struct MEM_EXTENDED_PARAMETER;
+kmemu_status kmemu__section_ex_params(const struct MEM_EXTENDED_PARAMETER *p, uint32_t count,
+				      uintptr_t base, uint64_t *highest);
+/* 1 when NtUnmapViewOfSectionEx's @flags has an unknown bit. */
+int kmemu__section_unmap_ex_flags_bad(uint32_t flags);
 
 /* ---- prng ----------------------------------------------------------------- */
 /* splitmix64 step: deterministic, seedable. */

@@ -17,6 +17,10 @@
  * ObfDereferenceObject and MmMapViewInSystemSpace / MmUnmapViewInSystemSpace
  * (kernel-space views) use the version-3 slots (ops->ob_*,
  * ops->section_*_system); older tables answer STATUS_NOT_SUPPORTED.
+ * NtMapViewOfSectionEx, NtUnmapViewOfSectionEx and NtAreMappedFilesTheSame
+ * (and the Zw aliases) use the version-4 slots (ops->section_map_ex,
+ * ->section_unmap_ex, ->views_same) after the pure rules of
+ * api/section_rules.c; older tables answer STATUS_NOT_SUPPORTED.
  *
  * IRQL: every service here requires PASSIVE_LEVEL.  At a higher level the
  * call raises IRQL_NOT_LESS_OR_EQUAL (0xA), p1 = the routine's address,
@@ -639,6 +643,188 @@ NTSTATUS NTAPI MmUnmapViewInSystemSpace(PVOID MappedBase)
 				"unmapping an address that is not a system-space view",
 				DRIVER_UNMAPPING_INVALID_VIEW, (uintptr_t)MappedBase, 1, 0, 0);
 	return rc;
+}
+
+/* ---- Ex views (version 4) --------------------------------------------------------------- */
+
+/* The current backend if it serves the Ex view slots (version 4 and
+ * KMEMU_CAP_SECTIONS_EX), else NULL with *@rc set. */
+static struct kmemu_backend *section_ex_backend(kmemu_status *rc)
+{
+	struct kmemu_backend *b = section_backend(rc);
+
+	if (b && (b->ops->version < 4 || !(kmemu_backend_caps(b) & KMEMU_CAP_SECTIONS_EX))) {
+		*rc = STATUS_NOT_SUPPORTED;
+		return NULL;
+	}
+	return b;
+}
+
+static NTSTATUS section_map_ex(const char *fn, const void *routine, HANDLE SectionHandle,
+			       HANDLE ProcessHandle, PVOID *BaseAddress,
+			       PLARGE_INTEGER SectionOffset, PSIZE_T ViewSize, ULONG AllocationType,
+			       ULONG PageProtection, PMEM_EXTENDED_PARAMETER ExtendedParameters,
+			       ULONG ExtendedParameterCount)
+{
+	struct kmemu_section_map_args a = { 0 };
+	kmemu_status rc;
+	struct kmemu_backend *b = section_ex_backend(&rc);
+	uint64_t highest = 0;
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, fn, routine))
+		return STATUS_UNSUCCESSFUL;
+	/* §9b steps 2-4 as NtMapViewOfSection (no InheritDisposition: ViewUnmap) */
+	if (AllocationType & ~(ULONG)MAP_ALLOCATION_TYPES)
+		return STATUS_INVALID_PARAMETER_9;
+	if (!section_map_protect_valid(PageProtection))
+		return STATUS_INVALID_PAGE_PROTECTION;
+	if (!BaseAddress || !ViewSize || (ExtendedParameterCount && !ExtendedParameters))
+		return STATUS_ACCESS_VIOLATION;
+	/* §5: the extended parameters, then the rest of §9b in the backend */
+	rc = kmemu__section_ex_params(ExtendedParameters, ExtendedParameterCount,
+				      (uintptr_t)*BaseAddress, &highest);
+	if (rc)
+		return rc;
+	a.section = HANDLE_VALUE(SectionHandle);
+	a.process = HANDLE_VALUE(ProcessHandle);
+	a.base = (uintptr_t)*BaseAddress;
+	a.has_offset = SectionOffset != NULL;
+	a.offset = SectionOffset ? (uint64_t)SectionOffset->QuadPart : 0;
+	a.view_size = *ViewSize;
+	a.inherit = ViewUnmap;
+	a.allocation_type = AllocationType;
+	a.protect = PageProtection;
+	rc = b->ops->section_map_ex(b->st, &a, highest);
+	if (NT_SUCCESS(rc)) {
+		*BaseAddress = (PVOID)a.base;
+		*ViewSize = (SIZE_T)a.view_size;
+		if (SectionOffset)
+			SectionOffset->QuadPart = (LONGLONG)a.offset;
+	}
+	return rc;
+}
+
+static NTSTATUS section_unmap_ex(const char *fn, const void *routine, HANDLE ProcessHandle,
+				 PVOID BaseAddress, ULONG Flags)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = section_ex_backend(&rc);
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, fn, routine))
+		return STATUS_UNSUCCESSFUL;
+	if (kmemu__section_unmap_ex_flags_bad(Flags))
+		return STATUS_INVALID_PARAMETER;
+	return b->ops->section_unmap_ex(b->st, HANDLE_VALUE(ProcessHandle), (uintptr_t)BaseAddress,
+					Flags);
+}
+
+/**
+ * NtMapViewOfSectionEx() - map a view with extended parameters (spec §5).
+ * @SectionHandle:  the section (access derived from @PageProtection).
+ * @ProcessHandle:  the process (PROCESS_VM_OPERATION); NULL is
+ *                  STATUS_INVALID_HANDLE.
+ * @BaseAddress:    in/out as NtMapViewOfSection.
+ * @SectionOffset:  in/out, optional, 64 KiB aligned.
+ * @ViewSize:       in/out, 0 = the rest of the section.
+ * @AllocationType: as NtMapViewOfSection.
+ * @PageProtection: Win32Protect.
+ * @ExtendedParameters, @ExtendedParameterCount: see kmemu__section_ex_params().
+ *
+ * The parameter rules run in api/section_rules.c, then the emulator's map
+ * path with the view ending at or below HighestEndingAddress (no room:
+ * STATUS_NO_MEMORY).  The other statuses are NtMapViewOfSection's, numbered
+ * as there (decided: one code path).
+ * Context: PASSIVE_LEVEL; above it IRQL_NOT_LESS_OR_EQUAL (0xA, p3 = 8) and
+ * STATUS_UNSUCCESSFUL.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER; STATUS_NOT_SUPPORTED
+ * (a backend before version 4, or an extended parameter not emulated); the
+ * statuses of NtMapViewOfSection.
+ */
+NTSTATUS NTAPI NtMapViewOfSectionEx(HANDLE SectionHandle, HANDLE ProcessHandle,
+				    PVOID *BaseAddress, PLARGE_INTEGER SectionOffset,
+				    PSIZE_T ViewSize, ULONG AllocationType, ULONG PageProtection,
+				    PMEM_EXTENDED_PARAMETER ExtendedParameters,
+				    ULONG ExtendedParameterCount)
+{
+	return section_map_ex("NtMapViewOfSectionEx", (const void *)NtMapViewOfSectionEx,
+			      SectionHandle, ProcessHandle, BaseAddress, SectionOffset, ViewSize,
+			      AllocationType, PageProtection, ExtendedParameters,
+			      ExtendedParameterCount);
+}
+
+/* ZwMapViewOfSectionEx() - NtMapViewOfSectionEx(). */
+NTSTATUS NTAPI ZwMapViewOfSectionEx(HANDLE SectionHandle, HANDLE ProcessHandle,
+				    PVOID *BaseAddress, PLARGE_INTEGER SectionOffset,
+				    PSIZE_T ViewSize, ULONG AllocationType, ULONG PageProtection,
+				    PMEM_EXTENDED_PARAMETER ExtendedParameters,
+				    ULONG ExtendedParameterCount)
+{
+	return section_map_ex("ZwMapViewOfSectionEx", (const void *)ZwMapViewOfSectionEx,
+			      SectionHandle, ProcessHandle, BaseAddress, SectionOffset, ViewSize,
+			      AllocationType, PageProtection, ExtendedParameters,
+			      ExtendedParameterCount);
+}
+
+/**
+ * NtUnmapViewOfSectionEx() - NtUnmapViewOfSection() with flags (spec §6).
+ * @ProcessHandle: the process (PROCESS_VM_OPERATION).
+ * @BaseAddress:   any address inside the view.
+ * @Flags:         MEM_UNMAP_WITH_TRANSIENT_BOOST (ignored) |
+ *                 MEM_PRESERVE_PLACEHOLDER.
+ *
+ * Other flag bits are STATUS_INVALID_PARAMETER before anything else; no
+ * view here replaced a placeholder, so MEM_PRESERVE_PLACEHOLDER on a view is
+ * STATUS_CONFLICTING_ADDRESSES and the view stays.
+ * Context: PASSIVE_LEVEL; above it IRQL_NOT_LESS_OR_EQUAL and
+ * STATUS_UNSUCCESSFUL.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER;
+ * STATUS_CONFLICTING_ADDRESSES; STATUS_NOT_SUPPORTED; the statuses of
+ * NtUnmapViewOfSection.
+ */
+NTSTATUS NTAPI NtUnmapViewOfSectionEx(HANDLE ProcessHandle, PVOID BaseAddress, ULONG Flags)
+{
+	return section_unmap_ex("NtUnmapViewOfSectionEx", (const void *)NtUnmapViewOfSectionEx,
+				ProcessHandle, BaseAddress, Flags);
+}
+
+/* ZwUnmapViewOfSectionEx() - NtUnmapViewOfSectionEx(). */
+NTSTATUS NTAPI ZwUnmapViewOfSectionEx(HANDLE ProcessHandle, PVOID BaseAddress, ULONG Flags)
+{
+	return section_unmap_ex("ZwUnmapViewOfSectionEx", (const void *)ZwUnmapViewOfSectionEx,
+				ProcessHandle, BaseAddress, Flags);
+}
+
+/**
+ * NtAreMappedFilesTheSame() - are two addresses of the current process in
+ * views of the same image (spec §7)?
+ * @File1MappedAsAnImage: an address.
+ * @File2MappedAsFile:    an address.
+ *
+ * Wine's order: an address not mapped in the process (NULL, free memory,
+ * garbage such as 0xdeadbeef - decided: STATUS_INVALID_ADDRESS of the two
+ * §7 options) -> STATUS_INVALID_ADDRESS; mapped memory that is no view
+ * (a WDS buffer's user view, host heap) -> STATUS_CONFLICTING_ADDRESSES;
+ * one view -> STATUS_SUCCESS; two views -> STATUS_NOT_SAME_DEVICE (data
+ * views never match; there are no image views).
+ * Context: PASSIVE_LEVEL; above it IRQL_NOT_LESS_OR_EQUAL and
+ * STATUS_UNSUCCESSFUL.
+ * Return: the statuses above; STATUS_NOT_SUPPORTED.
+ */
+NTSTATUS NTAPI NtAreMappedFilesTheSame(PVOID File1MappedAsAnImage, PVOID File2MappedAsFile)
+{
+	kmemu_status rc;
+	struct kmemu_backend *b = section_ex_backend(&rc);
+
+	if (!b)
+		return rc;
+	if (section_irql_bad(b, "NtAreMappedFilesTheSame", (const void *)NtAreMappedFilesTheSame))
+		return STATUS_UNSUCCESSFUL;
+	return b->ops->views_same(b->st, (uintptr_t)File1MappedAsAnImage,
+				  (uintptr_t)File2MappedAsFile);
 }
 
 /* ---- test-side control functions --------------------------------------------------------- */

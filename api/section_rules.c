@@ -269,3 +269,88 @@ kmemu_status kmemu__section_basic_info(int cls, void *buf, size_t len, size_t *r
 	*ret_len = sizeof(info);
 	return STATUS_SUCCESS;
 }
+
+/**
+ * kmemu__section_ex_params() - NtMapViewOfSectionEx's extended-parameter
+ * rules (spec §5), checked in array order.
+ * @p:       the parameters (non-NULL when @count is not 0).
+ * @count:   ExtendedParameterCount.
+ * @base:    *BaseAddress (0 = the system chooses).
+ * @highest: receives HighestEndingAddress (inclusive), 0 when none.
+ *
+ * Each entry: Type 0 or >= MemExtendedParameterMax -> STATUS_INVALID_PARAMETER;
+ * Reserved bits set -> STATUS_INVALID_PARAMETER (decided).
+ * AddressRequirements: a second one, a NULL Pointer, any Alignment, a
+ * LowestStartingAddress not 64 KiB aligned or above the user range, a
+ * HighestEndingAddress that is not a page multiple - 1, above
+ * MM_HIGHEST_USER_ADDRESS or below LowestStartingAddress ->
+ * STATUS_INVALID_PARAMETER; a non-zero LowestStartingAddress is then
+ * STATUS_NOT_SUPPORTED (decided: no lower placement bound).
+ * NumaNode: node 0 only (one node), else STATUS_INVALID_PARAMETER.
+ * PartitionHandle, UserPhysicalHandle, AttributeFlags: STATUS_NOT_SUPPORTED
+ * (decided: not emulated).  ImageMachine: a second one ->
+ * STATUS_INVALID_PARAMETER; the value is ignored (decided: every section
+ * here is a data section, which has no machine).
+ * After the loop: an explicit @base with an AddressRequirements entry ->
+ * STATUS_INVALID_PARAMETER.
+ * Context: any.
+ * Return: STATUS_SUCCESS or the statuses above.
+ */
+kmemu_status kmemu__section_ex_params(const MEM_EXTENDED_PARAMETER *p, uint32_t count,
+				      uintptr_t base, uint64_t *highest)
+{
+	int has_req = 0, has_machine = 0;
+	uint64_t lowest = 0;
+
+	*highest = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		const MEM_ADDRESS_REQUIREMENTS *r;
+
+		if (p[i].Type == MemExtendedParameterInvalidType ||
+		    p[i].Type >= MemExtendedParameterMax || p[i].Reserved)
+			return STATUS_INVALID_PARAMETER;
+		switch (p[i].Type) {
+		case MemExtendedParameterAddressRequirements:
+			r = p[i].Pointer;
+			if (has_req || !r || r->Alignment)
+				return STATUS_INVALID_PARAMETER;
+			has_req = 1;
+			lowest = (uintptr_t)r->LowestStartingAddress;
+			*highest = (uintptr_t)r->HighestEndingAddress;
+			if ((lowest & 0xFFFFull) || lowest > USER_LAST)
+				return STATUS_INVALID_PARAMETER;
+			if (*highest && (((*highest + 1) & (PAGE_BYTES - 1)) || *highest > USER_LAST ||
+					 *highest < lowest))
+				return STATUS_INVALID_PARAMETER;
+			break;
+		case MemExtendedParameterNumaNode:
+			if (p[i].ULong != 0)
+				return STATUS_INVALID_PARAMETER;
+			break;
+		case MemExtendedParameterImageMachine:
+			if (has_machine)
+				return STATUS_INVALID_PARAMETER;
+			has_machine = 1;
+			break;
+		default:  /* PartitionHandle, UserPhysicalHandle, AttributeFlags */
+			return STATUS_NOT_SUPPORTED;
+		}
+	}
+	if (has_req && base)
+		return STATUS_INVALID_PARAMETER;
+	if (lowest)
+		return STATUS_NOT_SUPPORTED;
+	return STATUS_SUCCESS;
+}
+
+/**
+ * kmemu__section_unmap_ex_flags_bad() - NtUnmapViewOfSectionEx's flag rule.
+ * @flags: Flags.
+ * Context: any.
+ * Return: 1 for STATUS_INVALID_PARAMETER (bits other than
+ * MEM_UNMAP_WITH_TRANSIENT_BOOST | MEM_PRESERVE_PLACEHOLDER), else 0.
+ */
+int kmemu__section_unmap_ex_flags_bad(uint32_t flags)
+{
+	return (flags & ~(uint32_t)(MEM_UNMAP_WITH_TRANSIENT_BOOST | MEM_PRESERVE_PLACEHOLDER)) != 0;
+}

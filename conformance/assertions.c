@@ -41,6 +41,15 @@ const struct kmemu_assertion kmemu_assertions[] = {
 #define KMEMU_API "MmMapViewInSystemSpace"
 #include "MmMapViewInSystemSpace/assertions.def"
 #undef KMEMU_API
+#define KMEMU_API "NtMapViewOfSectionEx"
+#include "NtMapViewOfSectionEx/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "NtUnmapViewOfSectionEx"
+#include "NtUnmapViewOfSectionEx/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "NtAreMappedFilesTheSame"
+#include "NtAreMappedFilesTheSame/assertions.def"
+#undef KMEMU_API
 };
 
 #undef KMEMU_ASSERTION

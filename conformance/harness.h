@@ -118,6 +118,9 @@ extern const struct kmemu_case *const kmemu_cases_ZwMapViewOfSection[];
 extern const struct kmemu_case *const kmemu_cases_ZwUnmapViewOfSection[];
 extern const struct kmemu_case *const kmemu_cases_ObReferenceObjectByHandle[];
 extern const struct kmemu_case *const kmemu_cases_MmMapViewInSystemSpace[];
+extern const struct kmemu_case *const kmemu_cases_NtMapViewOfSectionEx[];
+extern const struct kmemu_case *const kmemu_cases_NtUnmapViewOfSectionEx[];
+extern const struct kmemu_case *const kmemu_cases_NtAreMappedFilesTheSame[];
 
 /* ==== results ============================================================== */
 

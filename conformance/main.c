@@ -63,6 +63,9 @@ static const struct kmemu_case *const *const case_tables[] = {
 	kmemu_cases_ZwUnmapViewOfSection,
 	kmemu_cases_ObReferenceObjectByHandle,
 	kmemu_cases_MmMapViewInSystemSpace,
+	kmemu_cases_NtMapViewOfSectionEx,
+	kmemu_cases_NtUnmapViewOfSectionEx,
+	kmemu_cases_NtAreMappedFilesTheSame,
 };
 
 static const struct kmemu_case **all_cases;  /* every case, table order */

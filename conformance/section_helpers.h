@@ -17,6 +17,8 @@
 #define SEC_CAPS (KMEMU_CAP_SECTIONS)
 /* kernel-space views: sections, Ob references and the kernel accessors */
 #define KVIEW_CAPS (KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_KERNEL_ACCESS)
+/* the Ex calls (NtMapViewOfSectionEx, NtUnmapViewOfSectionEx, NtAreMappedFilesTheSame) */
+#define SECEX_CAPS (KMEMU_CAP_SECTIONS | KMEMU_CAP_SECTIONS_EX)
 #define SEC_PAGE 0x1000u
 #define SEC_64K 0x10000u
 

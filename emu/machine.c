@@ -430,7 +430,8 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 	.caps = KMEMU_CAP_WDS | KMEMU_CAP_PHYS | KMEMU_CAP_CONTIG | KMEMU_CAP_MULTI_PROCESS |
 		KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_FAULT_INJECT |
 		KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS | KMEMU_CAP_PLACEMENT |
-		KMEMU_CAP_VERIFIER | KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS,
+		KMEMU_CAP_VERIFIER | KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS |
+		KMEMU_CAP_SECTIONS_EX,
 	.app_data = NULL,
 	.open = emu_open,                           /* open */
 	.close = emu_close,                         /* close */
@@ -465,4 +466,7 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 	.ob_dereference = emu_ob_dereference,       /* ob_dereference */
 	.section_map_system = emu_section_map_system,     /* section_map_system */
 	.section_unmap_system = emu_section_unmap_system, /* section_unmap_system */
+	.section_map_ex = emu_section_map_ex,       /* section_map_ex */
+	.section_unmap_ex = emu_section_unmap_ex,   /* section_unmap_ex */
+	.views_same = emu_views_same,               /* views_same */
 };

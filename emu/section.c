@@ -2,7 +2,8 @@
 /*
  * section.c - section objects and their views (ZwCreateSection,
  * ZwOpenSection, ZwMapViewOfSection, ZwUnmapViewOfSection, ZwClose,
- * NtQuerySection) in the emulator.
+ * NtQuerySection, and the Ex calls NtMapViewOfSectionEx,
+ * NtUnmapViewOfSectionEx, NtAreMappedFilesTheSame) in the emulator.
  *
  * A section is an object owning the frames of its pages: all of them from
  * creation for SEC_COMMIT, none for SEC_RESERVE until a view commits them
@@ -41,6 +42,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <wdm.h>
 #include "emu.h"
 
@@ -744,9 +747,30 @@ static void section_commit_undo(struct emu_machine *m, struct emu_section *s, ui
  * STATUS_INSUFFICIENT_RESOURCES when host resources fail.  The view holds a
  * reference on the section until it is unmapped.
  */
+static kmemu_status section_map_common(struct emu_machine *m, struct kmemu_section_map_args *a,
+					uint64_t highest);
+
 kmemu_status emu_section_map(void *st, struct kmemu_section_map_args *a)
 {
-	struct emu_machine *m = st;
+	return section_map_common(st, a, 0);
+}
+
+/**
+ * emu_section_map_ex() - NtMapViewOfSectionEx in the emulator
+ * (ops->section_map_ex): emu_section_map()'s path with the view's last byte
+ * at or below @highest (0 = no limit); no room there is STATUS_NO_MEMORY.
+ * Context: PASSIVE; takes the machine lock.
+ * Return: as emu_section_map().
+ */
+kmemu_status emu_section_map_ex(void *st, struct kmemu_section_map_args *a, uint64_t highest)
+{
+	return section_map_common(st, a, highest);
+}
+
+/* The map path of both calls; @highest limits the placement (0: none). */
+static kmemu_status section_map_common(struct emu_machine *m, struct kmemu_section_map_args *a,
+					uint64_t highest)
+{
 	struct emu_process *cur, *p;
 	struct emu_section *s = NULL;
 	struct section_map *map = NULL;
@@ -767,6 +791,8 @@ kmemu_status emu_section_map(void *st, struct kmemu_section_map_args *a)
 	rc = kmemu__section_zero_bits(a->zero_bits, a->base, a->view_size, &last);
 	if (rc)
 		goto out;
+	if (highest && highest < last)  /* NtMapViewOfSectionEx's HighestEndingAddress */
+		last = (uintptr_t)highest;
 	/* 7, 8 */
 	rc = section_ref_process(m, cur, a->process, PROCESS_VM_OPERATION, &p);
 	if (rc)
@@ -893,9 +919,32 @@ static void section_view_remove(struct emu_machine *m, struct emu_process *p, si
  * STATUS_ACCESS_DENIED, STATUS_PROCESS_IS_TERMINATING).  Drops the view's
  * reference on the section.
  */
+static kmemu_status section_unmap_common(struct emu_machine *m, uintptr_t process,
+					  uintptr_t base, uint32_t flags);
+
 kmemu_status emu_section_unmap(void *st, uintptr_t process, uintptr_t base)
 {
-	struct emu_machine *m = st;
+	return section_unmap_common(st, process, base, 0);
+}
+
+/**
+ * emu_section_unmap_ex() - NtUnmapViewOfSectionEx in the emulator
+ * (ops->section_unmap_ex): emu_section_unmap(), then, once the view is
+ * found, MEM_PRESERVE_PLACEHOLDER is STATUS_CONFLICTING_ADDRESSES (no view
+ * here replaced a placeholder) and the view stays.
+ * MEM_UNMAP_WITH_TRANSIENT_BOOST is a scheduling hint: ignored.
+ * Context: PASSIVE; takes the machine lock.
+ * Return: as emu_section_unmap(); STATUS_CONFLICTING_ADDRESSES.
+ */
+kmemu_status emu_section_unmap_ex(void *st, uintptr_t process, uintptr_t base, uint32_t flags)
+{
+	return section_unmap_common(st, process, base, flags);
+}
+
+/* The unmap path of both calls. */
+static kmemu_status section_unmap_common(struct emu_machine *m, uintptr_t process,
+					  uintptr_t base, uint32_t flags)
+{
 	struct emu_process *p;
 	kmemu_status rc = STATUS_NOT_MAPPED_VIEW;
 	long i;
@@ -910,9 +959,81 @@ kmemu_status emu_section_unmap(void *st, uintptr_t process, uintptr_t base)
 	rc = STATUS_NOT_MAPPED_VIEW;
 	if (i < 0)
 		goto out;
+	rc = STATUS_CONFLICTING_ADDRESSES;
+	if (flags & MEM_PRESERVE_PLACEHOLDER)
+		goto out;
 	section_view_remove(m, p, (size_t)i);
 	rc = STATUS_SUCCESS;
 out:
+	emu_unlock(m);
+	return rc;
+}
+
+/* What @addr is in the current process @p for NtAreMappedFilesTheSame:
+ * 0 and *@view (a view of @p), 1 (mapped memory that is no view: an area of
+ * @p's reservation such as a WDS user view, or readable host memory outside
+ * every reservation - the host program is part of every emulated process), 2
+ * (not mapped: NULL, the kernel range, free reserved space, another
+ * process's reservation or view, unmapped host memory).  Lock held. */
+static int section_addr_class(struct emu_machine *m, struct emu_process *p, uintptr_t addr,
+			      long *view)
+{
+	unsigned char vec, byte;
+	struct iovec local, remote;
+
+	if (!addr || section_in_kernel(m, addr, 1))
+		return 2;
+	*view = section_view_find(p, addr);
+	if (*view >= 0)
+		return 0;
+	if (vm_contains(&p->user, (const void *)addr))
+		return vm_lookup(&p->user, (const void *)addr) ? 1 : 2;
+	for (struct emu_process *q = m->procs; q; q = q->next)
+		if (q != p && (vm_contains(&q->user, (const void *)addr) ||
+			       section_view_find(q, addr) >= 0))
+			return 2;
+	if (mincore((void *)(addr & ~(uintptr_t)(EMU_PAGE_SIZE - 1)), 1, &vec))
+		return 2;  /* ENOMEM: nothing mapped there */
+	/* a PROT_NONE host range (a sanitizer's shadow gap, a guard) is no
+	 * memory of the process either: only a readable page counts */
+	local.iov_base = &byte;
+	local.iov_len = 1;
+	remote.iov_base = (void *)addr;
+	remote.iov_len = 1;
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1 ? 1 : 2;
+}
+
+/**
+ * emu_views_same() - NtAreMappedFilesTheSame in the emulator
+ * (ops->views_same), in the current process.
+ * @st:    the machine.
+ * @addr1: File1MappedAsAnImage.
+ * @addr2: File2MappedAsFile.
+ *
+ * Wine's order: either address not mapped -> STATUS_INVALID_ADDRESS; either
+ * mapped but no view -> STATUS_CONFLICTING_ADDRESSES; the same view ->
+ * STATUS_SUCCESS; two views -> STATUS_NOT_SAME_DEVICE (all data views).
+ * Context: PASSIVE; takes the machine lock.
+ * Return: the statuses above.
+ */
+kmemu_status emu_views_same(void *st, uintptr_t addr1, uintptr_t addr2)
+{
+	struct emu_machine *m = st;
+	struct emu_process *p;
+	long v1 = -1, v2 = -1;
+	int c1, c2;
+	kmemu_status rc;
+
+	emu_lock(m);
+	p = emu_current_process(m);
+	c1 = section_addr_class(m, p, addr1, &v1);
+	c2 = section_addr_class(m, p, addr2, &v2);
+	if (c1 == 2 || c2 == 2)
+		rc = STATUS_INVALID_ADDRESS;
+	else if (c1 == 1 || c2 == 1)
+		rc = STATUS_CONFLICTING_ADDRESSES;
+	else
+		rc = v1 == v2 ? STATUS_SUCCESS : STATUS_NOT_SAME_DEVICE;
 	emu_unlock(m);
 	return rc;
 }

@@ -570,6 +570,156 @@ static void test_section_kernel_view_oom(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+/* ---- Ex views (version 4) ------------------------------------------------------------ */
+
+/* NtMapViewOfSectionEx with one HighestEndingAddress requirement. */
+static NTSTATUS map_ex_below(HANDLE s, uint64_t highest, SIZE_T size, PVOID *base)
+{
+	MEM_ADDRESS_REQUIREMENTS r = { NULL, (PVOID)(uintptr_t)highest, 0 };
+	MEM_EXTENDED_PARAMETER p = { .Type = MemExtendedParameterAddressRequirements };
+	SIZE_T z = size;
+
+	p.Pointer = &r;
+	*base = NULL;
+	return NtMapViewOfSectionEx(s, ZwCurrentProcess(), base, NULL, &z, 0, PAGE_READWRITE, &p, 1);
+}
+
+/* The limit is honoured wherever the view lands: in low host memory below
+ * the reservation, with MEM_TOP_DOWN, and no room is STATUS_NO_MEMORY. */
+static void test_section_ex_highest_placement(void **state)
+{
+	HANDLE s;
+	PVOID b = NULL;
+	SIZE_T z = 0x20000;
+	MEM_ADDRESS_REQUIREMENTS r = { NULL, (PVOID)(uintptr_t)0x3FFFFFFF, 0 };
+	MEM_EXTENDED_PARAMETER p = { .Type = MemExtendedParameterAddressRequirements };
+	struct kmemu_view_info vi;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x20000, PAGE_READWRITE, SEC_COMMIT);
+	assert_status(map_ex_below(s, 0xFFFF, 0, &b), STATUS_NO_MEMORY);  /* below mmap_min_addr */
+	assert_null(b);
+	assert_status(map_ex_below(s, 0x2001FFFF, 0, &b), STATUS_SUCCESS);
+	assert_true((uintptr_t)b + 0x20000 - 1 <= 0x2001FFFF);
+	assert_status(kmemu_view_query(0, b, &vi), STATUS_SUCCESS);
+	assert_int_equal(vi.size, 0x20000);
+	assert_int_equal(vi.inherit, ViewUnmap);
+	((volatile uint8_t *)b)[0x1FFFF] = 7;
+	assert_status(NtUnmapViewOfSectionEx(ZwCurrentProcess(), b, MEM_UNMAP_WITH_TRANSIENT_BOOST),
+		      STATUS_SUCCESS);
+	p.Pointer = &r;
+	b = NULL;
+	assert_status(NtMapViewOfSectionEx(s, ZwCurrentProcess(), &b, NULL, &z, MEM_TOP_DOWN,
+					   PAGE_READWRITE, &p, 1), STATUS_SUCCESS);
+	assert_true((uintptr_t)b + 0x20000 - 1 <= 0x3FFFFFFF);
+	assert_status(ZwUnmapViewOfSectionEx(ZwCurrentProcess(), b, 0), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* NtAreMappedFilesTheSame looks in the current process only: a view of
+ * another process is not mapped here; a view in our own reservation is one. */
+static void test_section_ex_views_same_processes(void **state)
+{
+	HANDLE s, ph = NULL;
+	kmemu_pid other = 0;
+	PVOID ob = NULL;
+	SIZE_T z = 0;
+	uint8_t *mine;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x10000, PAGE_READWRITE, SEC_COMMIT);
+	mine = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	assert_status(kmemu_process_create("other", &other), STATUS_SUCCESS);
+	assert_status(kmemu_process_open(other, PROCESS_VM_OPERATION, &ph), STATUS_SUCCESS);
+	assert_status(NtMapViewOfSectionEx(s, ph, &ob, NULL, &z, 0, PAGE_READWRITE, NULL, 0),
+		      STATUS_SUCCESS);
+	assert_status(NtAreMappedFilesTheSame(mine, mine + 0xFFFF), STATUS_SUCCESS);
+	assert_status(NtAreMappedFilesTheSame(mine, ob), STATUS_INVALID_ADDRESS);
+	assert_status(NtAreMappedFilesTheSame(ob, ob), STATUS_INVALID_ADDRESS);
+	assert_status(NtUnmapViewOfSectionEx(ph, ob, MEM_PRESERVE_PLACEHOLDER),
+		      STATUS_CONFLICTING_ADDRESSES);
+	assert_status(NtUnmapViewOfSectionEx(ph, ob, 0), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), mine), STATUS_SUCCESS);
+	assert_status(ZwClose(ph), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(other), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A version-3 table (or one without KMEMU_CAP_SECTIONS_EX): the Ex services
+ * answer STATUS_NOT_SUPPORTED without calling the backend. */
+static struct kmemu_backend_ops v3_ops;
+
+static void test_section_ex_backend_v3(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	PVOID base = NULL;
+	SIZE_T z = 0;
+
+	(void)state;
+	v3_ops = kmemu__emu_ops;
+	v3_ops.version = 3;
+	v3_ops.name = "emu-v3";
+	v3_ops.caps &= ~KMEMU_CAP_SECTIONS_EX;
+	v3_ops.section_map_ex = NULL;  /* never called */
+	v3_ops.section_unmap_ex = NULL;
+	v3_ops.views_same = NULL;
+	assert_status(kmemu_backend_register(&v3_ops), STATUS_SUCCESS);
+	assert_status(kmemu_backend_open("emu-v3", NULL, &b), STATUS_SUCCESS);
+	old = kmemu_backend_set_current(b);
+	assert_status(NtMapViewOfSectionEx(NULL, ZwCurrentProcess(), &base, NULL, &z, 0,
+					   PAGE_READWRITE, NULL, 0), STATUS_NOT_SUPPORTED);
+	assert_status(NtUnmapViewOfSectionEx(ZwCurrentProcess(), NULL, 0), STATUS_NOT_SUPPORTED);
+	assert_status(NtAreMappedFilesTheSame(NULL, NULL), STATUS_NOT_SUPPORTED);
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+}
+
+/* The OOM loop over NtMapViewOfSectionEx + write + NtAreMappedFilesTheSame
+ * + NtUnmapViewOfSectionEx. */
+static uint32_t mapex_cycle(void *arg)
+{
+	HANDLE s = arg;
+	PVOID b = NULL;
+	NTSTATUS st = map_ex_below(s, 0x7FFFFFFEFFFFull, 0, &b);
+
+	if (st)
+		return (uint32_t)st;
+	((volatile uint8_t *)b)[0x2FFF] = 1;
+	st = NtAreMappedFilesTheSame(b, (uint8_t *)b + 0x1000);
+	if (!st)
+		st = NtUnmapViewOfSectionEx(ZwCurrentProcess(), b, MEM_UNMAP_WITH_TRANSIENT_BOOST);
+	else
+		ZwUnmapViewOfSection(ZwCurrentProcess(), b);
+	return (uint32_t)st;
+}
+
+static void test_section_ex_oom(void **state)
+{
+	static const uint32_t fail_ok[] = { STATUS_NO_MEMORY, STATUS_INSUFFICIENT_RESOURCES };
+	HANDLE s;
+	struct kmemu_oom_op op = {
+		.name = "map ex", .run = mapex_cycle, .success = 0, .fail_ok = fail_ok,
+		.n_fail_ok = 2, .resources = 0,
+	};
+	struct kmemu_oom_result res;
+	KT_BEGIN();
+
+	(void)state;
+	s = create(0x3000, PAGE_READWRITE, SEC_COMMIT);
+	op.ctx = s;
+	assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
+	if (!res.ok)
+		print_error("%s\n", res.message);
+	assert_true(res.ok);
+	assert_true(res.failures > 0);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
 #define SEC_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -590,6 +740,10 @@ int main(void)
 		SEC_TEST(test_section_kernel_check_detects_corruption),
 		SEC_TEST(test_section_kernel_backend_v2),
 		SEC_TEST(test_section_kernel_view_oom),
+		SEC_TEST(test_section_ex_highest_placement),
+		SEC_TEST(test_section_ex_views_same_processes),
+		SEC_TEST(test_section_ex_backend_v3),
+		SEC_TEST(test_section_ex_oom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,8 +30,10 @@ extern "C" {
  * (->section_create ... ->view_query); the api layer calls them only on
  * tables whose ->version is at least 2.  Version 3 appends the object
  * reference and system-space view slots (->ob_reference ...
- * ->section_unmap_system), called only on tables of version 3 or later. */
-#define KMEMU_BACKEND_VERSION 3
+ * ->section_unmap_system), called only on tables of version 3 or later.
+ * Version 4 appends the Ex view slots (->section_map_ex ...
+ * ->views_same), called only on tables of version 4 or later. */
+#define KMEMU_BACKEND_VERSION 4
 
 /* Capabilities a backend declares.  Conformance cases name the ones they need. */
 #define KMEMU_CAP_WDS            (1ull << 0)   /* WDS_SharedBuffer* */
@@ -47,6 +49,7 @@ extern "C" {
 #define KMEMU_CAP_VERIFIER       (1ull << 10)  /* WDF / Driver Verifier behaviour */
 #define KMEMU_CAP_SECTIONS       (1ull << 11)  /* Zw*Section, views, process handles (v2) */
 #define KMEMU_CAP_KERNEL_VIEWS   (1ull << 12)  /* ObReferenceObjectByHandle, Mm*ViewInSystemSpace (v3) */
+#define KMEMU_CAP_SECTIONS_EX    (1ull << 13)  /* NtMapViewOfSectionEx, NtUnmapViewOfSectionEx, NtAreMappedFilesTheSame (v4) */
 
 /* Human-readable name of one capability bit, or NULL. */
 const char *kmemu_cap_name(uint64_t cap);
@@ -198,6 +201,24 @@ struct kmemu_backend_ops {
 	/* MmUnmapViewInSystemSpace: STATUS_NOT_MAPPED_VIEW when @base is no
 	 * system-space view (the api layer bug checks). */
 	kmemu_status (*section_unmap_system)(void *st, void *base);
+
+	/* ---- Ex views (version 4) -------------------------------------------- */
+	/* The api layer has checked the IRQL, the pointers, the AllocationType
+	 * and protection rules and every extended-parameter rule (see
+	 * api/section_rules.c); @a has ZeroBits, CommitSize 0 and ViewUnmap. */
+	/* NtMapViewOfSectionEx: ->section_map with the view ending at or below
+	 * @highest (inclusive; 0 = no requirement, then only the user range). */
+	kmemu_status (*section_map_ex)(void *st, struct kmemu_section_map_args *a, uint64_t highest);
+	/* NtUnmapViewOfSectionEx, @flags already valid: as ->section_unmap, then
+	 * STATUS_CONFLICTING_ADDRESSES for MEM_PRESERVE_PLACEHOLDER on a view
+	 * that replaced no placeholder (the view stays). */
+	kmemu_status (*section_unmap_ex)(void *st, uintptr_t process, uintptr_t base,
+					 uint32_t flags);
+	/* NtAreMappedFilesTheSame in the current process: STATUS_SUCCESS (one
+	 * view), STATUS_NOT_SAME_DEVICE (two views), STATUS_INVALID_ADDRESS (an
+	 * address not mapped in the process), STATUS_CONFLICTING_ADDRESSES
+	 * (mapped memory that is no view). */
+	kmemu_status (*views_same)(void *st, uintptr_t addr1, uintptr_t addr2);
 };
 
 /**

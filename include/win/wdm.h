@@ -445,6 +445,97 @@ NTSYSAPI NTSTATUS NTAPI NtQuerySection(HANDLE SectionHandle,
 				       PVOID SectionInformation, SIZE_T SectionInformationLength,
 				       PSIZE_T ResultLength);
 
+/* ---- Ex views: extended parameters (SDK winnt.h) ------------------------------ */
+typedef enum MEM_EXTENDED_PARAMETER_TYPE {
+	MemExtendedParameterInvalidType = 0,
+	MemExtendedParameterAddressRequirements = 1,  /* Pointer: MEM_ADDRESS_REQUIREMENTS */
+	MemExtendedParameterNumaNode = 2,             /* ULong: preferred node */
+	MemExtendedParameterPartitionHandle = 3,      /* Handle: memory partition */
+	MemExtendedParameterUserPhysicalHandle = 4,   /* Handle: AWE section */
+	MemExtendedParameterAttributeFlags = 5,       /* ULong64: MEM_EXTENDED_PARAMETER_* */
+	MemExtendedParameterImageMachine = 6,         /* ULong: IMAGE_FILE_MACHINE_* */
+	MemExtendedParameterMax
+} MEM_EXTENDED_PARAMETER_TYPE, *PMEM_EXTENDED_PARAMETER_TYPE;
+
+#define MEM_EXTENDED_PARAMETER_TYPE_BITS 8
+
+/* One extended parameter: Type in the low 8 bits, the value in the union. */
+typedef struct __attribute__((aligned(8))) MEM_EXTENDED_PARAMETER {
+	struct {
+		DWORD64 Type : MEM_EXTENDED_PARAMETER_TYPE_BITS;
+		DWORD64 Reserved : 64 - MEM_EXTENDED_PARAMETER_TYPE_BITS;
+	};
+	union {
+		DWORD64 ULong64;
+		PVOID Pointer;
+		SIZE_T Size;
+		HANDLE Handle;
+		ULONG ULong;
+	};
+} MEM_EXTENDED_PARAMETER, *PMEM_EXTENDED_PARAMETER;
+
+/* Where a view may go: [LowestStartingAddress, HighestEndingAddress]. */
+typedef struct _MEM_ADDRESS_REQUIREMENTS {
+	PVOID LowestStartingAddress;    /* 64 KiB aligned, or NULL */
+	PVOID HighestEndingAddress;     /* page multiple - 1, or NULL (no limit) */
+	SIZE_T Alignment;               /* must be 0 for a view */
+} MEM_ADDRESS_REQUIREMENTS, *PMEM_ADDRESS_REQUIREMENTS;
+
+/*
+ * NtMapViewOfSectionEx() - NtMapViewOfSection() without ZeroBits, CommitSize
+ * and InheritDisposition (ViewUnmap), with @ExtendedParameterCount extended
+ * parameters at @ExtendedParameters: one MemExtendedParameterAddressRequirements
+ * places the view at or below HighestEndingAddress.
+ * Windows returns the statuses of NtMapViewOfSection, and
+ * STATUS_INVALID_PARAMETER for a bad extended parameter (type 0 or >= Max,
+ * two address requirements, HighestEndingAddress not a page multiple - 1 or
+ * above the highest user address, requirements with an explicit base, any
+ * Alignment) and STATUS_INVALID_HANDLE for a NULL @ProcessHandle.
+ * Context: PASSIVE_LEVEL.
+ */
+NTSYSAPI NTSTATUS NTAPI NtMapViewOfSectionEx(HANDLE SectionHandle, HANDLE ProcessHandle,
+					     PVOID *BaseAddress, PLARGE_INTEGER SectionOffset,
+					     PSIZE_T ViewSize, ULONG AllocationType,
+					     ULONG PageProtection,
+					     PMEM_EXTENDED_PARAMETER ExtendedParameters,
+					     ULONG ExtendedParameterCount);
+/* ZwMapViewOfSectionEx() - NtMapViewOfSectionEx() (a kernel-mode caller).
+ * Context: PASSIVE_LEVEL. */
+NTSYSAPI NTSTATUS NTAPI ZwMapViewOfSectionEx(HANDLE SectionHandle, HANDLE ProcessHandle,
+					     PVOID *BaseAddress, PLARGE_INTEGER SectionOffset,
+					     PSIZE_T ViewSize, ULONG AllocationType,
+					     ULONG PageProtection,
+					     PMEM_EXTENDED_PARAMETER ExtendedParameters,
+					     ULONG ExtendedParameterCount);
+
+/*
+ * NtUnmapViewOfSectionEx() - NtUnmapViewOfSection() with @Flags:
+ * MEM_UNMAP_WITH_TRANSIENT_BOOST (a scheduling hint) and
+ * MEM_PRESERVE_PLACEHOLDER (leave the placeholder the view replaced).
+ * Windows returns the statuses of NtUnmapViewOfSection, and
+ * STATUS_INVALID_PARAMETER (other flag bits), STATUS_CONFLICTING_ADDRESSES
+ * (MEM_PRESERVE_PLACEHOLDER on a view that replaced no placeholder).
+ * Context: PASSIVE_LEVEL.
+ */
+NTSYSAPI NTSTATUS NTAPI NtUnmapViewOfSectionEx(HANDLE ProcessHandle, PVOID BaseAddress,
+					       ULONG Flags);
+/* ZwUnmapViewOfSectionEx() - NtUnmapViewOfSectionEx().  Context: PASSIVE_LEVEL. */
+NTSYSAPI NTSTATUS NTAPI ZwUnmapViewOfSectionEx(HANDLE ProcessHandle, PVOID BaseAddress,
+					       ULONG Flags);
+
+/*
+ * NtAreMappedFilesTheSame() - do two addresses of the current process lie in
+ * views of the same image file?
+ * Windows returns STATUS_SUCCESS (the same view, any offsets inside),
+ * STATUS_NOT_SAME_DEVICE (two different views; data views never match),
+ * STATUS_INVALID_ADDRESS (NULL or an address not mapped in the process),
+ * STATUS_CONFLICTING_ADDRESSES (mapped memory that is no view: heap,
+ * private allocations).
+ * Context: PASSIVE_LEVEL.
+ */
+NTSYSAPI NTSTATUS NTAPI NtAreMappedFilesTheSame(PVOID File1MappedAsAnImage,
+						PVOID File2MappedAsFile);
+
 /* ---- object manager: references by handle ------------------------------------ */
 #ifndef NTKERNELAPI
 #define NTKERNELAPI
