@@ -82,6 +82,12 @@ int kmemu__section_view_too_big(uint64_t base, uint64_t view_size);
 /* Step 6: ZeroBits -> *@last (UINTPTR_MAX for 0); P4 when invalid. */
 kmemu_status kmemu__section_zero_bits(uint64_t zero_bits, uintptr_t base, uint64_t view_size,
 				      uintptr_t *last);
+/* Steps 5-6 of a map: P3, P4; *@last the ZeroBits limit. */
+kmemu_status kmemu__section_map_range(const struct kmemu_section_map_args *a, int base_in_kernel,
+				      uintptr_t *last);
+/* Steps 9-12 of a map: alignment, MEM_RESERVE, protection, view size, placeholders. */
+kmemu_status kmemu__section_map_fit(const struct kmemu_section_map_args *a, uint32_t sec_protect,
+				    uint64_t sec_size, uint64_t *npages);
 /* Steps 11-12: INVALID_VIEW_SIZE, P5; *@npages the view's pages. */
 kmemu_status kmemu__section_view_size(uint64_t sec_size, uint64_t offset, uint64_t view_size,
 				      uint64_t commit_size, uint64_t *npages);

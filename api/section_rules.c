@@ -101,6 +101,60 @@ kmemu_status kmemu__section_zero_bits(uint64_t zero_bits, uintptr_t base, uint64
 }
 
 /**
+ * kmemu__section_map_range() - spec §9b steps 5 and 6 of a map request,
+ * before any handle is referenced.
+ * @a:              the request.
+ * @base_in_kernel: 1 when the backend counts [a->base, a->base + a->view_size)
+ *                  as kernel space (only looked at for a non-NULL base).
+ * @last:           receives the highest address the view may end at
+ *                  (UINTPTR_MAX: no ZeroBits limit).
+ * Context: any.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER_3 (base in kernel space,
+ * view past the user range); STATUS_INVALID_PARAMETER_4 (ZeroBits).
+ */
+kmemu_status kmemu__section_map_range(const struct kmemu_section_map_args *a, int base_in_kernel,
+				      uintptr_t *last)
+{
+	if ((a->base && base_in_kernel) || kmemu__section_view_too_big(a->base, a->view_size))
+		return STATUS_INVALID_PARAMETER_3;
+	return kmemu__section_zero_bits(a->zero_bits, a->base, a->view_size, last);
+}
+
+/**
+ * kmemu__section_map_fit() - spec §9b steps 9 to 12, once the process and
+ * section handles are referenced.
+ * @a:           the request.
+ * @sec_protect: the section's page protection.
+ * @sec_size:    the section's size in bytes.
+ * @npages:      receives the view's pages.
+ * Context: any.
+ * Return: STATUS_SUCCESS; STATUS_MAPPED_ALIGNMENT (base or offset not 64 KiB
+ * aligned); STATUS_INVALID_PARAMETER_9 (MEM_RESERVE on a paging-file
+ * section); STATUS_SECTION_PROTECTION; STATUS_INVALID_VIEW_SIZE;
+ * STATUS_INVALID_PARAMETER_5; for MEM_REPLACE_PLACEHOLDER (no placeholders
+ * exist) STATUS_CONFLICTING_ADDRESSES, or STATUS_INVALID_PARAMETER_3
+ * without a base.
+ */
+kmemu_status kmemu__section_map_fit(const struct kmemu_section_map_args *a, uint32_t sec_protect,
+				    uint64_t sec_size, uint64_t *npages)
+{
+	kmemu_status rc;
+
+	if ((a->base & 0xFFFFu) || (a->offset & 0xFFFFu))
+		return STATUS_MAPPED_ALIGNMENT;
+	if (a->allocation_type & MEM_RESERVE)
+		return STATUS_INVALID_PARAMETER_9;
+	if (!kmemu__section_protect_compatible(sec_protect, a->protect))
+		return STATUS_SECTION_PROTECTION;
+	rc = kmemu__section_view_size(sec_size, a->offset, a->view_size, a->commit_size, npages);
+	if (rc)
+		return rc;
+	if (a->allocation_type & MEM_REPLACE_PLACEHOLDER)
+		return a->base ? STATUS_CONFLICTING_ADDRESSES : STATUS_INVALID_PARAMETER_3;
+	return STATUS_SUCCESS;
+}
+
+/**
  * kmemu__section_view_size() - steps 11 and 12: the view's pages.
  * @sec_size:    the section's size in bytes (page multiple).
  * @offset:      *SectionOffset (already 64 KiB aligned).

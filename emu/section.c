@@ -782,13 +782,9 @@ static kmemu_status section_map_common(struct emu_machine *m, struct kmemu_secti
 
 	emu_lock(m);
 	cur = emu_current_process(m);
-	/* 5 */
-	rc = STATUS_INVALID_PARAMETER_3;
-	if ((a->base && section_in_kernel(m, a->base, a->view_size)) ||
-	    kmemu__section_view_too_big(a->base, a->view_size))
-		goto out;
-	/* 6 */
-	rc = kmemu__section_zero_bits(a->zero_bits, a->base, a->view_size, &last);
+	/* 5, 6 */
+	rc = kmemu__section_map_range(a, a->base && section_in_kernel(m, a->base, a->view_size),
+				      &last);
 	if (rc)
 		goto out;
 	if (highest && highest < last)  /* NtMapViewOfSectionEx's HighestEndingAddress */
@@ -800,25 +796,10 @@ static kmemu_status section_map_common(struct emu_machine *m, struct kmemu_secti
 	rc = section_ref(cur, a->section, kmemu__section_access_for(a->protect), &s);
 	if (rc)
 		goto out;
-	/* 9 */
-	rc = STATUS_MAPPED_ALIGNMENT;
-	if ((a->base & (ALIGN_64K - 1)) || (a->offset & (ALIGN_64K - 1)))
-		goto out;
-	/* 10 */
-	rc = STATUS_INVALID_PARAMETER_9;
-	if (a->allocation_type & MEM_RESERVE)
-		goto out;
-	rc = STATUS_SECTION_PROTECTION;
-	if (!kmemu__section_protect_compatible(s->protect, a->protect))
-		goto out;
-	/* 11, 12 */
-	rc = kmemu__section_view_size(s->size, a->offset, a->view_size, a->commit_size, &npages);
+	/* 9 - 12 */
+	rc = kmemu__section_map_fit(a, s->protect, s->size, &npages);
 	if (rc)
 		goto out;
-	if (a->allocation_type & MEM_REPLACE_PLACEHOLDER) {
-		rc = a->base ? STATUS_CONFLICTING_ADDRESSES : STATUS_INVALID_PARAMETER_3;
-		goto out;
-	}
 	first = a->offset >> EMU_PAGE_SHIFT;
 	commit_pages = (a->commit_size + EMU_PAGE_SIZE - 1) >> EMU_PAGE_SHIFT;
 	/* 13: bookkeeping first, then frames, then the host range */

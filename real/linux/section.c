@@ -778,13 +778,8 @@ kmemu_status linux_section_map(void *st, struct kmemu_section_map_args *a)
 
 	linux_lock(m);
 	cur = linux_current_process(m);
-	/* 5 */
-	rc = STATUS_INVALID_PARAMETER_3;
-	if ((a->base && kmemu__section_user_range_bad(a->base, a->view_size)) ||
-	    kmemu__section_view_too_big(a->base, a->view_size))
-		goto out;
-	/* 6 */
-	rc = kmemu__section_zero_bits(a->zero_bits, a->base, a->view_size, &last);
+	/* 5, 6 */
+	rc = kmemu__section_map_range(a, kmemu__section_user_range_bad(a->base, a->view_size), &last);
 	if (rc)
 		goto out;
 	/* 7, 8 */
@@ -794,25 +789,10 @@ kmemu_status linux_section_map(void *st, struct kmemu_section_map_args *a)
 	rc = ref_section(cur, a->section, kmemu__section_access_for(a->protect), &s);
 	if (rc)
 		goto out;
-	/* 9 */
-	rc = STATUS_MAPPED_ALIGNMENT;
-	if ((a->base & (ALIGN_64K - 1)) || (a->offset & (ALIGN_64K - 1)))
-		goto out;
-	/* 10 */
-	rc = STATUS_INVALID_PARAMETER_9;
-	if (a->allocation_type & MEM_RESERVE)
-		goto out;
-	rc = STATUS_SECTION_PROTECTION;
-	if (!kmemu__section_protect_compatible(s->protect, a->protect))
-		goto out;
-	/* 11, 12 */
-	rc = kmemu__section_view_size(s->size, a->offset, a->view_size, a->commit_size, &npages);
+	/* 9 - 12 */
+	rc = kmemu__section_map_fit(a, s->protect, s->size, &npages);
 	if (rc)
 		goto out;
-	if (a->allocation_type & MEM_REPLACE_PLACEHOLDER) {
-		rc = a->base ? STATUS_CONFLICTING_ADDRESSES : STATUS_INVALID_PARAMETER_3;
-		goto out;
-	}
 	first = a->offset / LINUX_PAGE_SIZE;
 	commit_pages = (a->commit_size + LINUX_PAGE_SIZE - 1) / LINUX_PAGE_SIZE;
 	/* 13: bookkeeping first, then the commit, then the mapping */
