@@ -256,6 +256,9 @@ kmemu_status emu_section_unmap_system(void *st, void *base);
 void emu_section_release_kernel(struct emu_machine *m);
 /* Frame behind @addr in a section view of @p, or FRAME_NONE. */
 uint32_t emu_section_frame_of(struct emu_process *p, const void *addr);
+/* 1 if @owner (an area of @p's user space) is a section map @p has no view
+ * of (a ViewShare map kept for a child after @p unmapped its view). */
+int emu_section_area_hidden(struct emu_machine *m, const struct emu_process *p, const void *owner);
 /* Invariants of views and their mappings (1 = hold). */
 int emu_section_check(struct emu_machine *m, const char **msg);
 

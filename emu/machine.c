@@ -242,6 +242,8 @@ static uint32_t emu_frame_of(struct emu_machine *m, struct emu_process *p, const
 	a = vm_lookup(vs, addr);
 	if (!a)  /* section views outside the reservation, or inherited ones */
 		return p ? emu_section_frame_of(p, addr) : FRAME_NONE;
+	if (p && emu_section_area_hidden(m, p, a->owner))
+		return FRAME_NONE;  /* a view @p unmapped, kept for a child */
 	pfn = a->pfns[((uint64_t)((const uint8_t *)addr - vs->base) - a->start) >> EMU_PAGE_SHIFT];
 	return pfn ? pfn : FRAME_NONE;  /* 0: an uncommitted SEC_RESERVE page */
 }

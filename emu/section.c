@@ -1111,6 +1111,26 @@ uint32_t emu_section_frame_of(struct emu_process *p, const void *addr)
 	return pfn ? pfn : FRAME_NONE;
 }
 
+/**
+ * emu_section_area_hidden() - is @owner, the owner of an area of @p's user
+ * space, a section map @p has no view of?  A ViewShare map stays in the
+ * reservation of the process that mapped it while a child still uses it;
+ * once that process unmapped its own view the range is no longer its view.
+ * Context: caller holds the machine lock.
+ * Return: 1 if so (the area is not mapped for @p), else 0.
+ */
+int emu_section_area_hidden(struct emu_machine *m, const struct emu_process *p, const void *owner)
+{
+	for (size_t i = 0; i < p->n_views; i++)
+		if (p->views[i]->map == owner)
+			return 0;
+	for (const struct emu_section *s = m->sections; s; s = s->all_next)
+		for (const struct section_map *mp = s->maps; mp; mp = mp->next)
+			if (mp == owner)
+				return 1;
+	return 0;
+}
+
 /* ==== processes ============================================================================================ */
 
 /**

@@ -22,7 +22,13 @@
  * fault schedule relative to the call.
  *
  * What is compared: the status of every call; every byte of every read;
- * qwBytes and dwOptions of every description; IRQL levels.  Calls whose
+ * qwBytes and dwOptions of every description; IRQL levels; the size and
+ * offset of every view and NtQuerySection's answers (view addresses and
+ * handle values differ between backends and are not compared).  Reads and
+ * writes through views are compared only where both backends allow them:
+ * kmemu_user_read/write ignore view protections on the emulator (they copy
+ * through the frames) and honour them on a real backend, so PAGE_NOACCESS
+ * views are not read and only read/write views are written.  Calls whose
  * outcome depends on addresses one backend chooses (reads of stale or
  * out-of-range views, raw handle / pid / pointer values that collide with a
  * live one) are skipped.  Calls needing a capability one of the two lacks
@@ -34,7 +40,9 @@
  * checks the behaviour, and is allowed only when that case id is listed;
  * the input then stops being compared (the two worlds no longer agree).
  * Under fault injection an acquiring call may fail with
- * INSUFFICIENT_RESOURCES on one side only (their acquisitions differ), and
+ * INSUFFICIENT_RESOURCES (NO_MEMORY, or for the linux backend's commit
+ * charge COMMITMENT_LIMIT) on one side only, or with a different one of them
+ * on each side (their acquisitions differ), and
  * so may a CONTIG allocation (whether a free contiguous run exists depends
  * on where earlier buffers went: placement is exactly what differs); the
  * successful side is undone and the program continues.
@@ -202,6 +210,41 @@ static const char *case_of(const struct seq_call *c, const struct seq_world *w)
 	case SEQ_C_KREAD:
 	case SEQ_C_KWRITE:
 		return "WDS_SharedBufferAlloc/user-write-kernel-read";
+	case SEQ_C_SCREATE:
+		if (c->name >= 0)
+			return "ZwCreateSection/named-exists";
+		if (c->attributes & SEC_IMAGE)
+			return "ZwCreateSection/image-no-file";
+		if (c->protect == 0 || (c->protect & ~0xFFu) || c->protect == PAGE_NOACCESS)
+			return "ZwCreateSection/protection-invalid";
+		if (!c->has_size || c->size <= 0 || c->size >= (1ll << 38))
+			return "ZwCreateSection/size-rules";
+		return "ZwCreateSection/creates-section";
+	case SEQ_C_SOPEN:
+		if (c->name_mode)
+			return "ZwOpenSection/open-needs-name";
+		return "ZwOpenSection/opens-by-name";
+	case SEQ_C_SMAP:
+		if (c->ph != (uintptr_t)-1)
+			return "ZwMapViewOfSection/process-other";
+		if (c->raw || c->sec < 0)
+			return "ZwMapViewOfSection/section-handle";
+		if (c->offset & 0xFFFF)
+			return "ZwMapViewOfSection/offset";
+		if (c->commit)
+			return "ZwMapViewOfSection/commit-size";
+		return "ZwMapViewOfSection/maps-view";
+	case SEQ_C_SUNMAP:
+		return c->view >= 0 ? "ZwUnmapViewOfSection/any-address-inside"
+				    : "ZwUnmapViewOfSection/not-mapped-view";
+	case SEQ_C_SCLOSE:
+		return "ZwCreateSection/close";
+	case SEQ_C_SQUERY:
+		return "ZwCreateSection/query-rules";
+	case SEQ_C_PCHILD:
+		return "ZwMapViewOfSection/inherit";
+	case SEQ_C_POPEN:
+		return "ZwMapViewOfSection/process-other";
 	default:
 		return NULL;  /* test-side control calls: no case; never allowed */
 	}
@@ -239,6 +282,24 @@ static int access_inside(const struct seq_world *w, const struct seq_call *c)
 	const struct seq_slot *s;
 	uint64_t base, size;
 
+	if (c->view >= 0) {
+		const struct seq_view *v = &w->views[c->view];
+
+		if (!v->used)
+			return 1;  /* 0x10000 + offset: nothing is mapped there on either side */
+		if (!v->live || (c->pid == 0 && v->proc != w->cur))
+			return 0;  /* a stale view, or the current process's layout decides */
+		/* kmemu_user_* ignore view protections on the emulator (copies
+		 * through the frames) and honour them on a real backend
+		 * (process_vm_readv/writev): compare only what both allow. */
+		if (v->protect == PAGE_NOACCESS)
+			return 0;
+		if (c->kind == SEQ_C_UWRITE && v->protect != PAGE_READWRITE &&
+		    v->protect != PAGE_EXECUTE_READWRITE)
+			return 0;
+		return c->addr >= v->addr && c->addr - v->addr <= v->size &&
+		       c->len <= v->size - (c->addr - v->addr);
+	}
 	if (c->slot < 0)
 		return 1;  /* host / unmapped addresses: both must refuse */
 	s = &w->slots[c->slot];
@@ -256,11 +317,65 @@ static int access_inside(const struct seq_world *w, const struct seq_call *c)
 	return c->addr >= base && c->addr - base <= size && c->len <= size - (c->addr - base);
 }
 
+/* 1 unless a raw or foreign handle value names a live handle of the
+ * current process on its side (where the two sides' values differ). */
+static int handle_free_both(const struct seq_call *a, const struct seq_call *b)
+{
+	return (a->h > UINT32_MAX || seq_handle_find(&WA, WA.cur, a->h) < 0) &&
+	       (b->h > UINT32_MAX || seq_handle_find(&WB, WB.cur, b->h) < 0);
+}
+
+/* Section calls: comparable?  (-1: not a section call) */
+static int comparable_section(const struct seq_call *a, const struct seq_call *b)
+{
+	int mp = (G.caps & KMEMU_CAP_MULTI_PROCESS) != 0;
+
+	switch (a->kind) {
+	case SEQ_C_SCREATE:
+		/* not what RAM or the host's commit policy decides */
+		return G.fallback || !a->has_size || a->size <= (int64_t)REAL_MAX_ALLOC ||
+		       a->size >= (int64_t)(1ull << 47);
+	case SEQ_C_SOPEN:
+		return 1;
+	case SEQ_C_SMAP:
+	case SEQ_C_SQUERY:
+		if ((a->ph != (uintptr_t)-1 || b->ph != (uintptr_t)-1) && !mp)
+			return 0;
+		return !a->raw || handle_free_both(a, b);
+	case SEQ_C_SUNMAP:
+		if ((a->ph != (uintptr_t)-1 || b->ph != (uintptr_t)-1) && !mp)
+			return 0;
+		if (a->view >= 0 && !WA.views[a->view].live) {
+			/* a stale address: may be inside a newer view on one side */
+			for (int p = 0; p < SEQ_PROCS; p++)
+				if (seq_view_at(&WA, p, a->addr) >= 0 || seq_view_at(&WB, p, b->addr) >= 0)
+					return 0;
+		}
+		return 1;
+	case SEQ_C_SCLOSE:
+		return !a->raw || handle_free_both(a, b);
+	case SEQ_C_POPEN:
+		return !a->raw || (!pid_live(&WA, a->pid) && !pid_live(&WB, b->pid));
+	case SEQ_C_PCHILD:
+		return mp && (!a->raw || (!pid_live(&WA, a->pid) && !pid_live(&WB, b->pid)));
+	default:
+		return -1;
+	}
+}
+
 /* 1 if the call means the same thing on both sides and both can run it. */
 static int comparable(const struct seq_call *a, const struct seq_call *b)
 {
+	int rc;
+
 	if (a->kind != b->kind)
 		return 0;
+	rc = comparable_section(a, b);
+	if (rc >= 0 || a->view >= 0) {  /* section services, accesses through views */
+		if (!(G.caps & KMEMU_CAP_SECTIONS))
+			return 0;
+		return rc >= 0 ? rc : access_inside(&WA, a) && access_inside(&WB, b);
+	}
 	switch (a->kind) {
 	case SEQ_C_ALLOC:
 		if (G.fallback)
@@ -339,8 +454,17 @@ static void run_on(struct seq_world *w, const struct seq_call *c, struct seq_res
 
 static int is_insufficient(const struct seq_result *r)
 {
+	if (r->st_kind == SEQ_ST_NT && r->status == (uint32_t)STATUS_NO_MEMORY)
+		return 1;  /* handle arrays, host address space */
 	return r->status == (r->st_kind == SEQ_ST_WD ? WD_INSUFFICIENT_RESOURCES
 						     : (uint32_t)STATUS_INSUFFICIENT_RESOURCES);
+}
+
+/* A failure to acquire: INSUFFICIENT_RESOURCES, NO_MEMORY, or a commit charge refused. */
+static int is_resource_failure(const struct seq_result *r)
+{
+	return is_insufficient(r) ||
+	       (r->st_kind == SEQ_ST_NT && r->status == (uint32_t)STATUS_COMMITMENT_LIMIT);
 }
 
 /* Compare outcomes; returns 0 same, 1 allowed difference (stop comparing). */
@@ -358,8 +482,18 @@ static int compare(const struct seq_call *ca, const struct seq_call *cb, struct 
 		int contig = ca->kind == SEQ_C_ALLOC &&
 			     (ca->options & 3u) == KER_BUF_ALLOC_CONTIG;
 
-		if ((contig || (WA.fault.mode != KMEMU_FAULT_OFF && seq_acquires(ca))) &&
-		    (is_insufficient(ra) || is_insufficient(rb)) && (!ra->status || !rb->status)) {
+		int faulting = WA.fault.mode != KMEMU_FAULT_OFF && seq_acquires(ca);
+
+		/* Both failed on an injected fault, each with its own resource
+		 * status (the linux backend's commit charge is an mmap: an
+		 * injected ENOMEM there is STATUS_COMMITMENT_LIMIT). */
+		if (faulting && ra->st_kind == SEQ_ST_NT && rb->st_kind == SEQ_ST_NT &&
+		    is_resource_failure(ra) && is_resource_failure(rb))
+			return 0;
+		if ((contig || faulting) &&
+		    (is_insufficient(ra) || is_insufficient(rb) ||
+		     (faulting && (is_resource_failure(ra) || is_resource_failure(rb)))) &&
+		    (!ra->status || !rb->status)) {
 			seq_apply(&WA, ca, ra, NULL);
 			seq_apply(&WB, cb, rb, NULL);
 			activate(ra->status ? &WB : &WA);
@@ -375,6 +509,13 @@ static int compare(const struct seq_call *ca, const struct seq_call *cb, struct 
 		   (ra->kb->qwBytes != rb->kb->qwBytes || ra->kb->dwOptions != rb->kb->dwOptions ||
 		    !ra->kb->hKerBuf || !rb->kb->hKerBuf)) {
 		what = "description fields differ";
+	} else if (ca->kind == SEQ_C_SMAP && ra->st_kind == SEQ_ST_NT && !ra->status &&
+		   (ra->view_size != rb->view_size || ra->offset != rb->offset)) {
+		what = "view size or offset differs";
+	} else if (ca->kind == SEQ_C_SQUERY && ra->st_kind == SEQ_ST_NT && !ra->status &&
+		   (ra->q_attr != rb->q_attr || ra->q_size != rb->q_size || ra->q_ret != rb->q_ret ||
+		    ra->q_base != rb->q_base)) {
+		what = "NtQuerySection's answer differs";
 	} else if ((ca->kind == SEQ_C_RAISE || ca->kind == SEQ_C_IRQL_SET) && !ra->status &&
 		   (ra->old_irql != rb->old_irql || ra->irql_after != rb->irql_after)) {
 		what = "IRQL differs";

@@ -60,6 +60,87 @@ def access(kind, slot, view, off, lenc, mode=0, pat=0x5A):
     return r(kind, slot, view, off & 255, off >> 8, lenc, mode << 6 | 0x13, pat)
 
 
+# ---- section records (seq.c "Section records") ----
+SCREATE, SOPEN, SMAP, SUNMAP, SCLOSE, VWRITE, VREAD, SPROC, SQUERY = 16, 18, 19, 21, 22, 23, 24, 25, 26
+COMMIT, RESERVE, COMMIT_NOCACHE, RESERVE_WC, BAD_ATTR = 0, 3, 5, 6, 7
+# creation protections (a5 % 8): 0 RW 2 RO 3 WC 4 X 5 XR 6 XRW 7 XWC; invalid 0x80-0x84
+# view protections (a6 & 7): 0 NOACCESS 1 RO 2 RW 3 WC 4 X 5 XR 6 XRW 7 XWC
+
+
+def screate(hs=0, pages=4, attr=COMMIT, prot=0, name=None, case=0, openif=0, ci=0,
+            special=None, bad=0, generic=0):
+    mode, a2 = (2, special) if special is not None else (1, pages - 1)
+    a6 = 0 if name is None else 1 | name << 3 | case << 5 | openif << 6 | ci << 7
+    return r(SCREATE, hs | (0x40 if generic else 0), mode | attr << 2, a2, 0, bad, prot, a6)
+
+
+def sopen(hs=0, name=0, case=0, ci=0, access=0, mode=0):
+    return r(SOPEN, hs, mode, name | case << 2 | ci << 3, access)
+
+
+def smap(hidx=0, hsel=0, prot=2, share=0, commit=0, off_mode=0, a4=0, vs_mode=0, vs_lo=0,
+         other=0, bad_prot=None):
+    a6 = prot | share << 3 | commit << 4 if bad_prot is None else 0xC0 | bad_prot
+    return r(SMAP, hsel, hidx, 3 if other else 0, off_mode, a4, vs_mode << 6 | vs_lo, a6)
+
+
+def sunmap(vidx=0, mode=0, off=0, garbage=0):
+    return r(SUNMAP, mode, vidx, garbage if mode == 3 else off & 255, off >> 8)
+
+
+def sclose(idx=0, mode=0, a2=0):
+    return r(SCLOSE, mode, idx, a2)
+
+
+def vaccess(kind, view, off, lenc, mode=0, pat=0x5A, cur=0):
+    return r(kind, view, cur, off & 255, off >> 8, lenc, mode << 6 | 0x13, pat)
+
+
+def section_seeds():
+    return {
+        "section-basic": hdr() + screate(0, 4) + smap(0) + vaccess(VWRITE, 0, 100, 40)
+        + vaccess(VREAD, 0, 90, 60) + r(SQUERY, 0, 0) + sunmap(0) + sclose(0)
+        + vaccess(VREAD, 0, 0, 8),
+        "section-alias": hdr() + screate(0, 2) + smap(0, prot=2) + smap(0, prot=1)
+        + vaccess(VWRITE, 0, 4090, 0x82, pat=7) + vaccess(VREAD, 1, 4000, 0x82)
+        + sclose(0) + vaccess(VREAD, 1, 0, 0x81) + r(PHYS, 1, 0, 0, 0, 0x81)
+        + sunmap(0) + sunmap(1) + r(PHYS, 1, 0, 0, 0, 0x81),
+        "section-reserve": hdr() + screate(0, 8, RESERVE) + smap(0) + vaccess(VREAD, 0, 0, 8)
+        + smap(0, commit=1, a4=1) + vaccess(VWRITE, 1, 10, 30) + vaccess(VREAD, 0, 0, 0x3F)
+        + vaccess(VREAD, 0, 4096 * 5, 4) + smap(0, commit=2) + vaccess(VREAD, 0, 4096 * 5, 4)
+        + sunmap(0) + sunmap(1) + sunmap(2) + sclose(0),
+        "section-names": hdr() + screate(0, 1, name=0) + screate(1, 1, name=0)
+        + screate(1, 1, name=0, openif=1) + sopen(2, 0) + sopen(3, 1) + sopen(3, 0, case=1, ci=1)
+        + sopen(4, 0, case=1) + sopen(4, 0, mode=6) + sopen(4, 0, mode=7)
+        + sclose(0) + sclose(1) + sopen(4, 0) + sclose(2) + sclose(3) + sopen(4, 0)
+        + screate(5, 1, name=0, case=1) + screate(6, 1, name=0, ci=1, openif=1) + sclose(5),
+        "section-bad-params": hdr() + screate(0, special=0) + screate(0, special=1)
+        + screate(0, prot=0x83) + screate(0, prot=0x84) + screate(0, attr=BAD_ATTR, bad=0)
+        + screate(0, attr=BAD_ATTR, bad=2) + screate(0, special=2) + screate(0, special=4)
+        + screate(0, special=5) + screate(0, attr=RESERVE, special=6) + screate(0, special=7)
+        + screate(0, 4, prot=2) + smap(0, prot=2) + smap(0, prot=1, off_mode=3)
+        + smap(0, prot=1, vs_mode=2) + smap(0, bad_prot=2) + smap(0, prot=1, commit=3)
+        + smap(0, prot=1, off_mode=2, a4=1) + smap(hsel=6) + smap(hsel=7, hidx=1)
+        + sunmap(0, 3, garbage=0) + sunmap(0, 3, garbage=2) + sclose(0, 4) + sclose(0, 5, 1)
+        + sclose(0) + sclose(0, 3) + r(SQUERY, 5, 0),
+        "section-processes": hdr() + r(PCREATE) + r(SPROC, 0, 1, 0, 0, 0, 0, 1)
+        + screate(0, 4) + smap(0, other=1, share=1) + vaccess(VWRITE, 0, 200, 16)
+        + smap(0, prot=1) + vaccess(VREAD, 1, 190, 32) + r(SPROC, 0, 1, 0, 0, 0, 1, 0)
+        + vaccess(VREAD, 2, 190, 32) + r(PDESTROY, 0, 1) + vaccess(VREAD, 2, 200, 4)
+        + smap(0, other=1) + sunmap(2) + r(SPROC, 0, 1, 0, 0, 0, 2, 2) + sclose(1),
+        "section-faults": hdr() + r(FAULT, 1, 1, 0) + screate(0, 3) + r(FAULT, 1, 0, 1)
+        + screate(1, 2, RESERVE) + smap(0) + smap(1, commit=2) + r(FAULT, 3, 0, 0, 0, 120, 3)
+        + screate(2, 5, name=1) + sopen(3, 1) + smap(2) + r(SPROC, 0, 0, 0, 0, 0, 0, 4)
+        + r(FAULT, 0) + smap(2) + vaccess(VWRITE, 0, 7, 20) + vaccess(VREAD, 1, 0, 30),
+        "section-irql": hdr() + r(RAISE, 2) + screate(0, 1) + sclose(0, 4) + r(LOWER, 0)
+        + screate(0, 1) + r(IRQL, 1) + smap(0) + r(IRQL, 0) + smap(0) + r(IRQL, 2) + sunmap(0)
+        + r(IRQL, 0) + sunmap(0),
+        "section-contig-unknown": hdr(0, 0, 0) + screate(0, 6) + alloc_pages(0, 4, 1)
+        + smap(0) + alloc_pages(1, 2, 1) + r(PHYS, 3, 0, 0, 0, 8) + sclose(0) + sunmap(0)
+        + alloc_pages(2, 8, 1),
+    }
+
+
 def seq_seeds():
     seeds = {
         "alloc-free": hdr() + alloc_small(0, 5000) + free(0),
@@ -114,6 +195,7 @@ def seq_seeds():
         + access(WRITE, 0, 0, 3, 0x80, 3) + access(READ, 3, 0, 0, 0x80)
         + access(READ, 0, 0, 0, 0x20, 3) + access(WRITE, 0, 0, 0x2000, 4, 3),
     }
+    seeds.update(section_seeds())
     for name, data in seeds.items():
         put("seq", name, data)
         put("diff", name, data)
@@ -203,6 +285,20 @@ def dicts():
         "fault_nth_heap": r(FAULT, 1, 1, 0),
         "fault_off": r(FAULT, 0),
         "phys_frame": r(PHYS, 3, 0, 0, 0, 8),
+        "screate_4_pages": screate(0, 4),
+        "screate_reserve": screate(0, 8, RESERVE),
+        "screate_named_openif": screate(0, 1, name=0, openif=1),
+        "sopen_name0": sopen(1, 0),
+        "smap_whole_rw": smap(0),
+        "smap_reserve_commit": smap(0, commit=1, a4=1),
+        "smap_share_other": smap(0, other=1, share=1),
+        "sunmap_live": sunmap(0),
+        "sclose_live": sclose(0),
+        "vwrite_view0": vaccess(VWRITE, 0, 16, 40),
+        "vread_view0": vaccess(VREAD, 0, 0, 0x3F),
+        "sproc_open_p1": r(SPROC, 0, 1, 0, 0, 0, 0, 1),
+        "sproc_child_p0": r(SPROC, 0, 0, 0, 0, 0, 1, 0),
+        "squery": r(SQUERY, 0, 0),
     }
     with open(os.path.join(HERE, "fuzz_seq.dict"), "w") as f, \
             open(os.path.join(HERE, "fuzz_diff.dict"), "w") as g:

@@ -5,14 +5,15 @@
  * An input is a 2-byte header (the machine: placement, fragmentation, RAM
  * size, seed) followed by 8-byte records, one operation each:
  *
- *   byte 0      operation (SEQ_OP_* = byte % 16)
+ *   byte 0      operation (SEQ_OP_* = byte % 32; 16..31 are the section ops)
  *   bytes 1..7  arguments, decoded per operation (see seq.c)
  *
  * Fixed-size records keep libFuzzer's mutations meaningful and make "a
  * program of 16 calls" exactly 2 + 16 * 8 bytes.  A program runs against a
  * "world": one backend instance plus what the harness knows about it (the
  * WD_KERNEL_BUFFER descriptions it holds in 16 slots, the emulated processes
- * it created, stale handles and freed pointers).  Each record is first
+ * it created, stale handles and freed pointers; the section objects, NT
+ * handles and views it made).  Each record is first
  * resolved against the world into a concrete call (seq_resolve: which
  * pointer, handle, pid or address it passes), then run (seq_exec), then the
  * world learns the outcome (seq_apply).  fuzz_seq predicts each call's result
@@ -39,8 +40,12 @@
 #define SEQ_PROCS 6           /* process indexes; 0 is the initial process */
 #define SEQ_RING 8            /* remembered stale handles / freed pointers / dead pids */
 #define SEQ_MAX_LEN 8200      /* longest single read or write */
+#define SEQ_SECS 8            /* section objects a program can hold */
+#define SEQ_HANDLES 16        /* NT handles (section and process) a program can hold */
+#define SEQ_VIEWS 16          /* section views a program can hold */
+#define SEQ_NAMES 4           /* section names ("\\Kmemu\\Sec<n>", two spellings each) */
 
-/* Operations (record byte 0 % 16). */
+/* Operations (record byte 0 % 32). */
 enum seq_op_kind {
 	SEQ_OP_ALLOC = 0,     /* WDS_SharedBufferAlloc */
 	SEQ_OP_ALLOC2 = 1,    /* WDS_SharedBufferAlloc (twice as likely) */
@@ -57,7 +62,23 @@ enum seq_op_kind {
 	SEQ_OP_RAISE = 12,    /* KeRaiseIrql under kmemu_bugcheck_catch */
 	SEQ_OP_LOWER = 13,    /* KeLowerIrql under kmemu_bugcheck_catch */
 	SEQ_OP_FAULT = 14,    /* kmemu_fault_set */
-	SEQ_OP_PHYS = 15      /* kmemu_kernel_read of a direct-map frame */
+	SEQ_OP_PHYS = 15,     /* kmemu_kernel_read of a direct-map frame */
+	SEQ_OP_SCREATE = 16,  /* ZwCreateSection */
+	SEQ_OP_SCREATE2 = 17,
+	SEQ_OP_SOPEN = 18,    /* ZwOpenSection */
+	SEQ_OP_SMAP = 19,     /* ZwMapViewOfSection */
+	SEQ_OP_SMAP2 = 20,
+	SEQ_OP_SUNMAP = 21,   /* ZwUnmapViewOfSection */
+	SEQ_OP_SCLOSE = 22,   /* ZwClose */
+	SEQ_OP_VWRITE = 23,   /* kmemu_user_write through a view */
+	SEQ_OP_VREAD = 24,    /* kmemu_user_read through a view */
+	SEQ_OP_SPROC = 25,    /* kmemu_process_open / kmemu_process_create_child */
+	SEQ_OP_SQUERY = 26,   /* NtQuerySection */
+	SEQ_OP_SMAP3 = 27,
+	SEQ_OP_VWRITE2 = 28,
+	SEQ_OP_VREAD2 = 29,
+	SEQ_OP_SCLOSE2 = 30,
+	SEQ_OP_SUNMAP2 = 31
 };
 
 /* Concrete calls a record resolves to. */
@@ -77,7 +98,15 @@ enum seq_call_kind {
 	SEQ_C_IRQL_SET,    /* kmemu_irql_set(irql, &old) */
 	SEQ_C_RAISE,       /* KeRaiseIrql(irql, &old) */
 	SEQ_C_LOWER,       /* KeLowerIrql(irql) */
-	SEQ_C_FAULT        /* kmemu_fault_set(&fault) */
+	SEQ_C_FAULT,       /* kmemu_fault_set(&fault) */
+	SEQ_C_SCREATE,     /* ZwCreateSection(null_out ? NULL : &h, access, &oa, &size, protect, attributes, NULL) */
+	SEQ_C_SOPEN,       /* ZwOpenSection(null_out ? NULL : &h, access, &oa) */
+	SEQ_C_SMAP,        /* ZwMapViewOfSection(h, ph, null_out ? NULL : &base(0), 0, commit, &offset, &view_size, inherit, 0, protect) */
+	SEQ_C_SUNMAP,      /* ZwUnmapViewOfSection(ph, addr) */
+	SEQ_C_SCLOSE,      /* ZwClose(h) */
+	SEQ_C_SQUERY,      /* NtQuerySection(h, qclass, &info, qlen, &ret) */
+	SEQ_C_POPEN,       /* kmemu_process_open(pid, access, null_out ? NULL : &h) */
+	SEQ_C_PCHILD       /* kmemu_process_create_child(pid, "fuzz", null_out ? NULL : &pid) */
 };
 
 /* Which status vocabulary a result uses. */
@@ -123,6 +152,28 @@ struct seq_call {
 	uint8_t pat, step;           /* write pattern: byte i = pat + i * step */
 	uint8_t irql;                /* IRQL_SET, RAISE, LOWER */
 	struct kmemu_fault_config fault;  /* FAULT */
+	/* Sections (the S* calls; UREAD/UWRITE through a view set @view): */
+	int view;                    /* view slot accessed, unmapped or created, or -1 */
+	int hslot;                   /* handle slot a new handle goes to, or -1 */
+	int sec;                     /* section slot a new section goes to / a handle names, or -1 */
+	int has_size;                /* SCREATE: MaximumSize passed */
+	int64_t size;                /* SCREATE: *MaximumSize */
+	uint32_t attributes;         /* SCREATE: AllocationAttributes */
+	uint32_t protect;            /* SCREATE: SectionPageProtection; SMAP: Win32Protect */
+	uint32_t access;             /* SCREATE/SOPEN: DesiredAccess; POPEN: process access */
+	uint32_t granted;            /* SCREATE/SOPEN: DesiredAccess with generic rights mapped */
+	int name;                    /* SCREATE/SOPEN: name index, -1 none */
+	int name_case;               /* 1: the upper-case spelling */
+	int name_mode;               /* SOPEN: 0 name, 1 no name, 2 name without '\\' */
+	uint32_t obj_attr;           /* OBJ_OPENIF | OBJ_CASE_INSENSITIVE */
+	uintptr_t h;                 /* SMAP/SCLOSE/SQUERY: section (or any) handle value */
+	uintptr_t ph;                /* SMAP/SUNMAP: process handle value */
+	uint64_t offset;             /* SMAP: *SectionOffset */
+	uint64_t view_size;          /* SMAP: *ViewSize */
+	uint64_t commit;             /* SMAP: CommitSize */
+	uint32_t inherit;            /* SMAP: ViewShare / ViewUnmap */
+	int qclass;                  /* SQUERY: information class */
+	uint32_t qlen;               /* SQUERY: buffer length */
 };
 
 /* What a call returned. */
@@ -135,6 +186,53 @@ struct seq_result {
 	uint8_t irql_after;            /* IRQL ops: KeGetCurrentIrql() afterwards */
 	const char *proto;             /* a broken out-parameter rule, or NULL */
 	uint8_t *data;                 /* READ: the bytes read (len of the call) */
+	uintptr_t handle;              /* SCREATE/SOPEN/POPEN: the new handle */
+	uint64_t base, view_size;      /* SMAP: the view */
+	uint64_t offset;               /* SMAP: *SectionOffset afterwards */
+	uint32_t q_attr;               /* SQUERY: AllocationAttributes */
+	uint64_t q_size;               /* SQUERY: MaximumSize */
+	uint64_t q_base;               /* SQUERY: BaseAddress */
+	uint64_t q_ret;                /* SQUERY: *ResultLength */
+};
+
+/* A section object the world knows: live while a handle or a view names it. */
+struct seq_sec {
+	int live;              /* the object exists */
+	uint64_t size;         /* bytes (MaximumSize rounded up to pages) */
+	uint64_t npages;       /* pages */
+	uint32_t attributes;   /* AllocationAttributes */
+	uint32_t protect;      /* SectionPageProtection */
+	int name;              /* name index, -1 unnamed */
+	int name_case;         /* spelling of the name */
+	int named;             /* in the namespace (some handle left) */
+	uint64_t name_order;   /* when it entered the namespace (newest found first) */
+	unsigned handles;      /* live handles naming it */
+	unsigned views;        /* live views of it */
+};
+
+/* An NT handle the world knows (kept after closing: stale values). */
+struct seq_handle {
+	int live;              /* open */
+	uintptr_t value;       /* the HANDLE */
+	int proc;              /* process index whose table holds it */
+	int is_proc;           /* a process handle (kmemu_process_open) */
+	int sec;               /* section slot it names (!is_proc) */
+	kmemu_pid target;      /* process it names (is_proc) */
+	uint32_t granted;      /* granted access */
+};
+
+/* A view the world knows (kept after unmapping: stale addresses). */
+struct seq_view {
+	int live;              /* mapped */
+	int used;              /* ever mapped */
+	uint64_t addr;         /* base */
+	uint64_t size;         /* bytes */
+	int proc;              /* process index it is mapped in */
+	kmemu_pid pid;         /* that process's pid */
+	int sec;               /* section slot */
+	uint64_t first_page;   /* section page at @addr */
+	uint32_t protect;      /* Win32Protect */
+	uint32_t inherit;      /* ViewShare / ViewUnmap */
 };
 
 /* A buffer the world knows: live while some slot holds it. */
@@ -180,6 +278,12 @@ struct seq_world {
 	uint64_t kbase;                         /* direct-map base, 0 = unknown (fuzz_seq learns it) */
 	struct kmemu_fault_config fault;        /* last fault program set */
 	WD_KERNEL_BUFFER fake;                  /* forged description (never handed out) */
+	int sections;                           /* the instance serves sections (KMEMU_CAP_SECTIONS) */
+	struct seq_sec secs[SEQ_SECS];          /* section objects */
+	struct seq_handle hs[SEQ_HANDLES];      /* NT handles */
+	struct seq_view views[SEQ_VIEWS];       /* views */
+	uint64_t name_clock;                    /* namespace insertion counter */
+	int last_child;                         /* process index PCHILD last created */
 };
 
 /**
@@ -240,7 +344,7 @@ void seq_apply(struct seq_world *w, const struct seq_call *call, const struct se
  * seq_undo() - release what a successful acquiring call created (fuzz_diff
  * resynchronises two worlds when a fault failed the call in only one).
  * @w:    world the call succeeded in (already applied).
- * @call: the call (ALLOC, GET or PCREATE).
+ * @call: the call (ALLOC, GET, PCREATE, SCREATE, SOPEN, POPEN, SMAP, PCHILD).
  * Return: 0, or -1 if releasing failed.
  */
 int seq_undo(struct seq_world *w, const struct seq_call *call);
@@ -253,6 +357,42 @@ int seq_undo(struct seq_world *w, const struct seq_call *call);
  * Return: 0, or -1 when a release call failed.
  */
 int seq_teardown(struct seq_world *w, const char **why);
+
+/**
+ * seq_name_lookup() - the section a name resolves to in @w's namespace, as
+ * the emulator looks it up (newest first; OBJ_CASE_INSENSITIVE folds case).
+ * Return: section slot, or -1.
+ */
+int seq_name_lookup(const struct seq_world *w, int name, int name_case, int ci);
+
+/**
+ * seq_handle_find() - the live handle slot of value @v in process index @proc.
+ * Return: handle slot, or -1.
+ */
+int seq_handle_find(const struct seq_world *w, int proc, uintptr_t v);
+
+/**
+ * seq_view_at() - the live view of process index @proc containing @addr.
+ * Return: view slot, or -1.
+ */
+int seq_view_at(const struct seq_world *w, int proc, uint64_t addr);
+
+/**
+ * seq_proc_of_pid() - index of a live process, or -1.
+ */
+int seq_proc_of_pid(const struct seq_world *w, kmemu_pid pid);
+
+/**
+ * seq_section_access() - the section access a view protection needs
+ * (WRK MmMakeSectionAccess, as api/section_rules.c).
+ */
+uint32_t seq_section_access(uint32_t protect);
+
+/**
+ * seq_is_section_call() - 1 for the calls that go through the section
+ * services (run under kmemu_bugcheck_catch: they bug check above PASSIVE).
+ */
+int seq_is_section_call(const struct seq_call *call);
 
 /**
  * seq_pattern() - fill @buf with the write pattern of @call.
