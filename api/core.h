@@ -82,6 +82,8 @@ int kmemu__section_view_too_big(uint64_t base, uint64_t view_size);
 /* Step 6: ZeroBits -> *@last (UINTPTR_MAX for 0); P4 when invalid. */
 kmemu_status kmemu__section_zero_bits(uint64_t zero_bits, uintptr_t base, uint64_t view_size,
 				      uintptr_t *last);
+/* Object-manager name equality (ASCII case folded when @ci). */
+int kmemu__section_name_eq(const uint16_t *a, size_t an, const uint16_t *b, size_t bn, int ci);
 /* Steps 5-6 of a map: P3, P4; *@last the ZeroBits limit. */
 kmemu_status kmemu__section_map_range(const struct kmemu_section_map_args *a, int base_in_kernel,
 				      uintptr_t *last);

@@ -101,6 +101,32 @@ kmemu_status kmemu__section_zero_bits(uint64_t zero_bits, uintptr_t base, uint64
 }
 
 /**
+ * kmemu__section_name_eq() - compare two section names as the object
+ * manager does.
+ * @a, @an: first name, UTF-16 units.
+ * @b, @bn: second name.
+ * @ci:     OBJ_CASE_INSENSITIVE given: ASCII letters compare case-folded.
+ * Context: any.
+ * Return: 1 when the names are equal, 0 otherwise.
+ */
+int kmemu__section_name_eq(const uint16_t *a, size_t an, const uint16_t *b, size_t bn, int ci)
+{
+	if (an != bn)
+		return 0;
+	for (size_t i = 0; i < an; i++) {
+		uint16_t x = a[i], y = b[i];
+
+		if (ci) {
+			x = x >= 'a' && x <= 'z' ? (uint16_t)(x - 32) : x;
+			y = y >= 'a' && y <= 'z' ? (uint16_t)(y - 32) : y;
+		}
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/**
  * kmemu__section_map_range() - spec §9b steps 5 and 6 of a map request,
  * before any handle is referenced.
  * @a:              the request.

@@ -256,29 +256,11 @@ kmemu_status emu_handle_close(void *st, uintptr_t handle)
 
 /* ==== creation and names ==================================================================== */
 
-/* Name equality, ASCII case folded with OBJ_CASE_INSENSITIVE. */
-static int section_name_eq(const uint16_t *a, size_t an, const uint16_t *b, size_t bn, int ci)
-{
-	if (an != bn)
-		return 0;
-	for (size_t i = 0; i < an; i++) {
-		uint16_t x = a[i], y = b[i];
-
-		if (ci) {
-			x = x >= 'a' && x <= 'z' ? (uint16_t)(x - 32) : x;
-			y = y >= 'a' && y <= 'z' ? (uint16_t)(y - 32) : y;
-		}
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 static struct emu_section *section_find_name(struct emu_machine *m, const uint16_t *name,
 					     size_t len, uint32_t obj_attributes)
 {
 	for (struct emu_section *s = m->named; s; s = s->next_named)
-		if (section_name_eq(s->name, s->name_len, name, len,
+		if (kmemu__section_name_eq(s->name, s->name_len, name, len,
 				    (obj_attributes & OBJ_CASE_INSENSITIVE) != 0))
 			return s;
 	return NULL;

@@ -249,29 +249,12 @@ static kmemu_status ref_section(struct linux_proc *cur, uintptr_t h, uint32_t ac
 
 /* ==== create and open ================================================================= */
 
-/* Name equality, ASCII case folded with OBJ_CASE_INSENSITIVE. */
-static int name_eq(const uint16_t *a, size_t an, const uint16_t *b, size_t bn, int ci)
-{
-	if (an != bn)
-		return 0;
-	for (size_t i = 0; i < an; i++) {
-		uint16_t x = a[i], y = b[i];
-
-		if (ci) {
-			x = x >= 'a' && x <= 'z' ? (uint16_t)(x - 32) : x;
-			y = y >= 'a' && y <= 'z' ? (uint16_t)(y - 32) : y;
-		}
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 static struct linux_section *name_find(struct linux_machine *m, const uint16_t *name, size_t len,
 				       uint32_t obj_attributes)
 {
 	for (struct linux_section *s = m->named; s; s = s->next_named)
-		if (name_eq(s->name, s->name_len, name, len, (obj_attributes & OBJ_CASE_INSENSITIVE) != 0))
+		if (kmemu__section_name_eq(s->name, s->name_len, name, len,
+					   (obj_attributes & OBJ_CASE_INSENSITIVE) != 0))
 			return s;
 	return NULL;
 }
