@@ -22,21 +22,7 @@
 #include <unistd.h>
 #include <wdm.h>
 #include <kmemu/kmemu.h>
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "bench.h"
 
 static void touch(volatile uint8_t *p, size_t bytes)
 {
@@ -44,8 +30,9 @@ static void touch(volatile uint8_t *p, size_t bytes)
 		p[i] = (uint8_t)i;
 }
 
-static int bare_full(size_t bytes)
+static int bare_full(void *ctx, size_t bytes)
 {
+	(void)ctx;
 	int fd = memfd_create("bench", MFD_CLOEXEC);
 	void *a, *b;
 
@@ -63,8 +50,9 @@ static int bare_full(size_t bytes)
 	return 0;
 }
 
-static int emu_full(size_t bytes)
+static int emu_full(void *ctx, size_t bytes)
 {
+	(void)ctx;
 	LARGE_INTEGER li = { .QuadPart = (LONGLONG)bytes };
 	HANDLE s;
 	PVOID a = NULL, b = NULL;
@@ -85,8 +73,9 @@ static int emu_full(size_t bytes)
 static int bare_fd = -1;
 static HANDLE emu_sec;
 
-static int bare_remap(size_t bytes)
+static int bare_remap(void *ctx, size_t bytes)
 {
+	(void)ctx;
 	void *a = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bare_fd, 0);
 
 	if (a == MAP_FAILED)
@@ -95,8 +84,9 @@ static int bare_remap(size_t bytes)
 	return munmap(a, bytes);
 }
 
-static int emu_remap(size_t bytes)
+static int emu_remap(void *ctx, size_t bytes)
 {
+	(void)ctx;
 	PVOID a = NULL;
 	SIZE_T z = bytes;
 
@@ -112,8 +102,8 @@ int main(int argc, char **argv)
 	static const size_t sizes[] = { 4096, 65536, 1 << 20 };
 	static const struct {
 		const char *name;
-		int (*emu)(size_t);
-		int (*bare)(size_t);
+		int (*emu)(void *, size_t);
+		int (*bare)(void *, size_t);
 	} kinds[] = { { "full", emu_full, bare_full }, { "remap", emu_remap, bare_remap } };
 	int smoke = argc > 1 && !strcmp(argv[1], "--smoke");
 	int rounds = smoke ? 3 : 9, iters = smoke ? 100 : 2000, worst_ok = 1;
@@ -137,29 +127,17 @@ int main(int argc, char **argv)
 	printf("%-6s %9s %12s %12s %8s\n", "kind", "size", "emu ns/op", "bare ns/op", "ratio");
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			double e[16], b[16], ratio;
+			double e, b, ratio;
 			int n = sizes[s] >= (1u << 20) ? iters / 8 : iters;
 
-			for (int r = 0; r < rounds; r++) {
-				double t0 = now_ns();
-
-				for (int i = 0; i < n; i++)
-					if (kinds[k].emu(sizes[s]))
-						return fprintf(stderr, "emu cycle failed\n"), 1;
-				e[r] = (now_ns() - t0) / n;
-				t0 = now_ns();
-				for (int i = 0; i < n; i++)
-					if (kinds[k].bare(sizes[s]))
-						return fprintf(stderr, "bare cycle failed\n"), 1;
-				b[r] = (now_ns() - t0) / n;
-			}
-			qsort(e, (size_t)rounds, sizeof(double), cmp_double);
-			qsort(b, (size_t)rounds, sizeof(double), cmp_double);
-			ratio = e[rounds / 2] / b[rounds / 2];
+			if (bench_side_by_side(kinds[k].emu, NULL, kinds[k].bare, NULL, sizes[s], rounds,
+					       n, &e, &b))
+				return 1;
+			ratio = e / b;
 			if (ratio > 1.5)
 				worst_ok = 0;
 			printf("%-6s %8zuK %12.0f %12.0f %7.2fx\n", kinds[k].name, sizes[s] / 1024,
-			       e[rounds / 2], b[rounds / 2], ratio);
+			       e, b, ratio);
 		}
 	}
 	printf("# target ratio <= 1.50: %s\n", worst_ok ? "met" : "NOT met");

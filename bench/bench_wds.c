@@ -21,25 +21,12 @@
 #include <unistd.h>
 #include <wds_lib.h>
 #include <kmemu/kmemu.h>
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "bench.h"
 
 /* One bare cycle; returns 0 on success. */
-static int bare_cycle(size_t bytes)
+static int bare_cycle(void *ctx, size_t bytes)
 {
+	(void)ctx;
 	int fd = memfd_create("bench", MFD_CLOEXEC);
 	void *u, *k;
 
@@ -55,11 +42,12 @@ static int bare_cycle(size_t bytes)
 	return 0;
 }
 
-static int emu_cycle(size_t bytes, DWORD options)
+/* @ctx points to the DWORD options. */
+static int emu_cycle(void *ctx, size_t bytes)
 {
 	WD_KERNEL_BUFFER *kb;
 
-	if (WDS_SharedBufferAlloc(bytes, options, &kb))
+	if (WDS_SharedBufferAlloc(bytes, *(const DWORD *)ctx, &kb))
 		return -1;
 	return WDS_SharedBufferFree(kb) ? -1 : 0;
 }
@@ -86,28 +74,16 @@ int main(int argc, char **argv)
 	printf("%-11s %9s %12s %12s %8s\n", "kind", "size", "emu ns/op", "bare ns/op", "ratio");
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			double e[16], b[16], ratio;
+			double e, b, ratio;
 
-			for (int r = 0; r < rounds; r++) {
-				double t0 = now_ns();
-
-				for (int i = 0; i < iters; i++)
-					if (emu_cycle(sizes[s], kinds[k].opt))
-						return fprintf(stderr, "emu cycle failed\n"), 1;
-				e[r] = (now_ns() - t0) / iters;
-				t0 = now_ns();
-				for (int i = 0; i < iters; i++)
-					if (bare_cycle(sizes[s]))
-						return fprintf(stderr, "bare cycle failed\n"), 1;
-				b[r] = (now_ns() - t0) / iters;
-			}
-			qsort(e, (size_t)rounds, sizeof(double), cmp_double);
-			qsort(b, (size_t)rounds, sizeof(double), cmp_double);
-			ratio = e[rounds / 2] / b[rounds / 2];
+			if (bench_side_by_side(emu_cycle, (void *)&kinds[k].opt, bare_cycle, NULL,
+					       sizes[s], rounds, iters, &e, &b))
+				return 1;
+			ratio = e / b;
 			if (ratio > 1.0)
 				worst_ok = 0;
 			printf("%-11s %8zuK %12.0f %12.0f %7.2fx\n", kinds[k].name, sizes[s] / 1024,
-			       e[rounds / 2], b[rounds / 2], ratio);
+			       e, b, ratio);
 		}
 	}
 	printf("# target ratio <= 1.00: %s\n", worst_ok ? "met" : "NOT met");
