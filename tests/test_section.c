@@ -228,6 +228,25 @@ static void test_section_check_detects_corruption(void **state)
 }
 
 /* A version-1 ops table: the section services answer NOT_SUPPORTED. */
+/* Register @ops as a copy of the emulator's table built for an older seam
+ * @version, without the capability bits @drop, open it and make it current;
+ * *@old receives the previous current instance.  The caller clears the
+ * slots the api layer must never call. */
+static struct kmemu_backend *use_older_emu(struct kmemu_backend_ops *ops, int version,
+					   const char *name, uint64_t drop,
+					   struct kmemu_backend **old)
+{
+	struct kmemu_backend *b = NULL;
+
+	ops->version = version;
+	ops->name = name;
+	ops->caps &= ~drop;
+	assert_status(kmemu_backend_register(ops), STATUS_SUCCESS);
+	assert_status(kmemu_backend_open(name, NULL, &b), STATUS_SUCCESS);
+	*old = kmemu_backend_set_current(b);
+	return b;
+}
+
 static struct kmemu_backend_ops v1_ops;
 
 static void test_section_backend_v1(void **state)
@@ -242,13 +261,8 @@ static void test_section_backend_v1(void **state)
 
 	(void)state;
 	v1_ops = kmemu__emu_ops;
-	v1_ops.version = 1;
-	v1_ops.name = "emu-v1";
-	v1_ops.caps &= ~KMEMU_CAP_SECTIONS;
 	v1_ops.section_create = NULL;  /* never called */
-	assert_status(kmemu_backend_register(&v1_ops), STATUS_SUCCESS);
-	assert_status(kmemu_backend_open("emu-v1", NULL, &b), STATUS_SUCCESS);
-	old = kmemu_backend_set_current(b);
+	b = use_older_emu(&v1_ops, 1, "emu-v1", KMEMU_CAP_SECTIONS, &old);
 	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
 		      STATUS_NOT_SUPPORTED);
 	assert_status(ZwMapViewOfSection(h, ZwCurrentProcess(), &base, 0, 0, NULL, &z, ViewUnmap, 0,
@@ -506,14 +520,9 @@ static void test_section_kernel_backend_v2(void **state)
 
 	(void)state;
 	v2_ops = kmemu__emu_ops;
-	v2_ops.version = 2;
-	v2_ops.name = "emu-v2";
-	v2_ops.caps &= ~KMEMU_CAP_KERNEL_VIEWS;
 	v2_ops.ob_reference = NULL;  /* never called */
 	v2_ops.section_map_system = NULL;
-	assert_status(kmemu_backend_register(&v2_ops), STATUS_SUCCESS);
-	assert_status(kmemu_backend_open("emu-v2", NULL, &b), STATUS_SUCCESS);
-	old = kmemu_backend_set_current(b);
+	b = use_older_emu(&v2_ops, 2, "emu-v2", KMEMU_CAP_KERNEL_VIEWS, &old);
 	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
 		      STATUS_SUCCESS);
 	assert_status(ObReferenceObjectByHandle(h, 0, *MmSectionObjectType, KernelMode, &obj, NULL),
@@ -661,15 +670,10 @@ static void test_section_ex_backend_v3(void **state)
 
 	(void)state;
 	v3_ops = kmemu__emu_ops;
-	v3_ops.version = 3;
-	v3_ops.name = "emu-v3";
-	v3_ops.caps &= ~KMEMU_CAP_SECTIONS_EX;
 	v3_ops.section_map_ex = NULL;  /* never called */
 	v3_ops.section_unmap_ex = NULL;
 	v3_ops.views_same = NULL;
-	assert_status(kmemu_backend_register(&v3_ops), STATUS_SUCCESS);
-	assert_status(kmemu_backend_open("emu-v3", NULL, &b), STATUS_SUCCESS);
-	old = kmemu_backend_set_current(b);
+	b = use_older_emu(&v3_ops, 3, "emu-v3", KMEMU_CAP_SECTIONS_EX, &old);
 	assert_status(NtMapViewOfSectionEx(NULL, ZwCurrentProcess(), &base, NULL, &z, 0,
 					   PAGE_READWRITE, NULL, 0), STATUS_NOT_SUPPORTED);
 	assert_status(NtUnmapViewOfSectionEx(ZwCurrentProcess(), NULL, 0), STATUS_NOT_SUPPORTED);
