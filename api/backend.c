@@ -230,6 +230,10 @@ void kmemu_backend_close(struct kmemu_backend *b)
 	if (current == b)
 		current = NULL;
 	pthread_mutex_unlock(&backend_lock);
+	if (b->flt_close)
+		b->flt_close(b);
+	if (b->wdf_close)
+		b->wdf_close(b);
 	b->ops->close(b->st);
 	kmemu__free(b);
 }

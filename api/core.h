@@ -64,6 +64,13 @@ struct kmemu_backend {
 	void *st;                             /* its instance state */
 	int is_implicit;                      /* opened by the library, closed by it */
 	uint64_t caps;                        /* ops->caps less what ->open found lacking */
+	/* Backend-neutral frameworks keep their per-instance state here, made
+	 * on first use; kmemu_backend_close() calls the close hook of each
+	 * before the backend's ->close (drivers unload before the machine goes). */
+	void *wdf;                            /* KMDF state (api/wdf/), or NULL */
+	void (*wdf_close)(struct kmemu_backend *b);  /* tears ->wdf down */
+	void *flt;                            /* Filter Manager state (api/flt/), or NULL */
+	void (*flt_close)(struct kmemu_backend *b);  /* tears ->flt down */
 };
 /* The current instance, opened on first use; NULL if opening failed. */
 struct kmemu_backend *kmemu__current(void);
