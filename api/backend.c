@@ -45,6 +45,8 @@ static const struct {
 	{ KMEMU_CAP_SECTIONS, "sections" },
 	{ KMEMU_CAP_KERNEL_VIEWS, "kernel-views" },
 	{ KMEMU_CAP_SECTIONS_EX, "sections-ex" },
+	{ KMEMU_CAP_WDF, "wdf" },
+	{ KMEMU_CAP_FLT, "flt" },
 };
 
 const char *kmemu_cap_name(uint64_t cap)

@@ -50,6 +50,8 @@ extern "C" {
 #define KMEMU_CAP_SECTIONS       (1ull << 11)  /* Zw*Section, views, process handles (v2) */
 #define KMEMU_CAP_KERNEL_VIEWS   (1ull << 12)  /* ObReferenceObjectByHandle, Mm*ViewInSystemSpace (v3) */
 #define KMEMU_CAP_SECTIONS_EX    (1ull << 13)  /* NtMapViewOfSectionEx, NtUnmapViewOfSectionEx, NtAreMappedFilesTheSame (v4) */
+#define KMEMU_CAP_WDF            (1ull << 14)  /* KMDF requests from user processes, ProbeAndLock (v5) */
+#define KMEMU_CAP_FLT            (1ull << 15)  /* Filter Manager contexts on emulated file-system objects */
 
 /* Human-readable name of one capability bit, or NULL. */
 const char *kmemu_cap_name(uint64_t cap);
