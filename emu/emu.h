@@ -36,6 +36,8 @@ struct phys_frame {
 	uint8_t is_free;   /* 1 = head of a free block */
 	uint8_t is_reserved; /* held by the "system" (frame 0, fragmentation) */
 	uint8_t in_request;  /* scratch: taken by the alloc_pages call being served */
+	uint8_t free_deferred; /* freed by its owner while pinned: freed at the last unpin */
+	uint32_t pins;       /* locks (mdl.c) holding the frame; a pinned frame is not freed */
 };
 
 struct physmem {
@@ -60,6 +62,10 @@ void physmem_free_run(struct physmem *pm, uint32_t first, uint64_t npages);
 void physmem_free_pages(struct physmem *pm, const uint32_t *pfns, uint64_t npages);
 uint64_t physmem_largest_free_order(const struct physmem *pm);
 int physmem_check(const struct physmem *pm, const char **msg);
+/* Pin a held frame: a free of it is deferred until the last unpin. */
+void physmem_pin(struct physmem *pm, uint32_t pfn);
+/* Drop a pin; frees (and zeroes) the frame if its owner freed it meanwhile. */
+void physmem_unpin(struct physmem *pm, uint32_t pfn);
 
 /* ==== vm.c: reserved host address ranges and the areas mapped in them ====== */
 
@@ -205,6 +211,8 @@ struct emu_machine {
 	struct emu_obref *obrefs;      /* kernel references by handle, unsorted */
 	size_t n_obrefs;               /* used entries */
 	size_t cap_obrefs;             /* allocated entries (freed when empty) */
+	struct emu_mdl *mdls;          /* locked user ranges (mdl.c), newest first */
+	uint64_t n_mdls;               /* live locks */
 };
 
 void emu_lock(struct emu_machine *m);
@@ -261,6 +269,22 @@ uint32_t emu_section_frame_of(struct emu_process *p, const void *addr);
 int emu_section_area_hidden(struct emu_machine *m, const struct emu_process *p, const void *owner);
 /* Invariants of views and their mappings (1 = hold). */
 int emu_section_check(struct emu_machine *m, const char **msg);
+
+/* Win32Protect of the view of @p containing @addr, or 0 when @addr is in
+ * no section view (a shared-buffer mapping: read/write). */
+uint32_t emu_section_protect_of(struct emu_process *p, const void *addr);
+
+/* ==== mdl.c: locked user ranges (MmProbeAndLockPages + a system mapping) === */
+
+struct emu_mdl;
+kmemu_status emu_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int write,
+				void **kernel_alias, void **lock);
+kmemu_status emu_mdl_unlock(void *st, void *lock);
+kmemu_status emu_mdl_revoke(void *st, void *lock, const struct kmemu_mdl_report *r);
+/* Machine close: unlock every range. */
+void emu_mdl_release_all(struct emu_machine *m);
+/* Invariants of the locks (1 = hold). */
+int emu_mdl_check(struct emu_machine *m, const char **msg);
 
 /* ==== wds.c ================================================================ */
 

@@ -146,6 +146,7 @@ static void emu_close(void *st)
 
 	if (!m)
 		return;
+	emu_mdl_release_all(m);
 	emu_section_release_kernel(m);
 	while (m->procs)
 		emu_process_free(m, m->procs);
@@ -414,7 +415,7 @@ static kmemu_status emu_check(void *st, const char **msg)
 	emu_lock(m);
 	ok = physmem_check(&m->pm, &why) && vm_check(&m->vmalloc, m->pm.n_frames, &why) &&
 	     handle_table_check(&m->wds_handles, &why) && emu_wds_check(m, &why) &&
-	     emu_section_check(m, &why);
+	     emu_section_check(m, &why) && emu_mdl_check(m, &why);
 	for (struct emu_process *p = m->procs; ok && p; p = p->next)
 		ok = vm_check(&p->user, m->pm.n_frames, &why) && handle_table_check(&p->handles, &why);
 	emu_unlock(m);
@@ -433,7 +434,7 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 		KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_FAULT_INJECT |
 		KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS | KMEMU_CAP_PLACEMENT |
 		KMEMU_CAP_VERIFIER | KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS |
-		KMEMU_CAP_SECTIONS_EX,
+		KMEMU_CAP_SECTIONS_EX | KMEMU_CAP_WDF,
 	.app_data = NULL,
 	.open = emu_open,                           /* open */
 	.close = emu_close,                         /* close */
@@ -471,4 +472,7 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 	.section_map_ex = emu_section_map_ex,       /* section_map_ex */
 	.section_unmap_ex = emu_section_unmap_ex,   /* section_unmap_ex */
 	.views_same = emu_views_same,               /* views_same */
+	.mdl_probe_lock = emu_mdl_probe_lock,       /* mdl_probe_lock */
+	.mdl_unlock = emu_mdl_unlock,               /* mdl_unlock */
+	.mdl_revoke = emu_mdl_revoke,               /* mdl_revoke */
 };

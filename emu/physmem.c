@@ -371,11 +371,48 @@ fail:
  */
 void physmem_free_run(struct physmem *pm, uint32_t first, uint64_t npages)
 {
-	if (pm->memfd >= 0)
-		kmemu__sys_punch(pm->memfd, (off_t)first << EMU_PAGE_SHIFT,
-				 (off_t)npages << EMU_PAGE_SHIFT);
-	pm->frames_used -= npages;
-	range_free(pm, first, npages);
+	uint64_t i = 0;
+
+	/* pinned frames (a locked user range) stay held until the last unpin */
+	while (i < npages) {
+		uint64_t j = i;
+
+		while (j < npages && !pm->frames[first + j].pins)
+			j++;
+		if (j > i) {
+			if (pm->memfd >= 0)
+				kmemu__sys_punch(pm->memfd, (off_t)(first + i) << EMU_PAGE_SHIFT,
+						 (off_t)(j - i) << EMU_PAGE_SHIFT);
+			pm->frames_used -= j - i;
+			range_free(pm, first + i, j - i);
+		}
+		for (i = j; i < npages && pm->frames[first + i].pins; i++)
+			pm->frames[first + i].free_deferred = 1;
+	}
+}
+
+/**
+ * physmem_pin() - pin a frame its owner holds (a locked user page).
+ * Context: caller holds the machine lock.
+ */
+void physmem_pin(struct physmem *pm, uint32_t pfn)
+{
+	pm->frames[pfn].pins++;
+}
+
+/**
+ * physmem_unpin() - drop a pin; the frame is freed and zeroed now when its
+ * owner freed it while it was pinned.
+ * Context: caller holds the machine lock.
+ */
+void physmem_unpin(struct physmem *pm, uint32_t pfn)
+{
+	struct phys_frame *f = &pm->frames[pfn];
+
+	if (--f->pins == 0 && f->free_deferred) {
+		f->free_deferred = 0;
+		physmem_free_run(pm, pfn, 1);
+	}
 }
 
 /**

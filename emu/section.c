@@ -1094,6 +1094,18 @@ uint32_t emu_section_frame_of(struct emu_process *p, const void *addr)
 }
 
 /**
+ * emu_section_protect_of() - Win32Protect of the view of @p holding @addr.
+ * Context: caller holds the machine lock.
+ * Return: the protection the view was mapped with, or 0 (no view).
+ */
+uint32_t emu_section_protect_of(struct emu_process *p, const void *addr)
+{
+	long i = section_view_find(p, (uintptr_t)addr);
+
+	return i < 0 ? 0 : p->views[i]->protect;
+}
+
+/**
  * emu_section_area_hidden() - is @owner, the owner of an area of @p's user
  * space, a section map @p has no view of?  A ViewShare map stays in the
  * reservation of the process that mapped it while a child still uses it;

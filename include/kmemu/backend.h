@@ -32,8 +32,11 @@ extern "C" {
  * reference and system-space view slots (->ob_reference ...
  * ->section_unmap_system), called only on tables of version 3 or later.
  * Version 4 appends the Ex view slots (->section_map_ex ...
- * ->views_same), called only on tables of version 4 or later. */
-#define KMEMU_BACKEND_VERSION 4
+ * ->views_same), called only on tables of version 4 or later.
+ * Version 5 appends the locked user range slots (->mdl_probe_lock ...
+ * ->mdl_revoke), called only on tables of version 5 or later that declare
+ * KMEMU_CAP_WDF. */
+#define KMEMU_BACKEND_VERSION 5
 
 /* Capabilities a backend declares.  Conformance cases name the ones they need. */
 #define KMEMU_CAP_WDS            (1ull << 0)   /* WDS_SharedBuffer* */
@@ -90,6 +93,16 @@ enum kmemu_ob_type {
 	KMEMU_OBTYPE_SECTION = 1,  /* *MmSectionObjectType */
 	KMEMU_OBTYPE_PROCESS = 2,  /* *PsProcessType */
 	KMEMU_OBTYPE_OTHER = 3     /* a type no object of the backend has */
+};
+
+/* The report a revoked lock's kernel alias raises when touched (->mdl_revoke):
+ * bug check @code with parameters @p1, @p2, the faulting address, @p4.
+ * The strings must have static storage. */
+struct kmemu_mdl_report {
+	uint32_t code;             /* bug check code */
+	uintptr_t p1, p2, p4;      /* parameters 1, 2 and 4 */
+	const char *function;      /* the function named in the report */
+	const char *detail;        /* one line: the rule broken */
 };
 
 struct kmemu_backend_ops {
@@ -221,6 +234,29 @@ struct kmemu_backend_ops {
 	 * address not mapped in the process), STATUS_CONFLICTING_ADDRESSES
 	 * (mapped memory that is no view). */
 	kmemu_status (*views_same)(void *st, uintptr_t addr1, uintptr_t addr2);
+
+	/* ---- locked user ranges (version 5) ---------------------------------- */
+	/* MmProbeAndLockPages(UserMode) + MmGetSystemAddressForMdlSafe on
+	 * [@uaddr, @uaddr + @len) of the CURRENT process (@len >= 1; the api
+	 * layer has checked the rest).  Statuses: STATUS_ACCESS_VIOLATION when
+	 * the range wraps, reaches kernel space, has a page that is not mapped
+	 * (or not committed) or, for @write, a page the process cannot write;
+	 * STATUS_INSUFFICIENT_RESOURCES.  On success *@kernel_alias is the
+	 * kernel address of @uaddr's byte in a second mapping of the same frames
+	 * (a different address; writes land in the user buffer) and *@lock the
+	 * lock for ->mdl_unlock.  While locked the frames stay allocated and the
+	 * alias valid, even if the user mapping goes away. */
+	kmemu_status (*mdl_probe_lock)(void *st, uint64_t uaddr, size_t len, int write,
+				       void **kernel_alias, void **lock);
+	/* MmUnlockPages + IoFreeMdl: unmap the alias and release the frames.
+	 * STATUS_INVALID_PARAMETER when @lock is no live lock. */
+	kmemu_status (*mdl_unlock)(void *st, void *lock);
+	/* Make the alias of @lock inaccessible until ->mdl_unlock; a touch is
+	 * reported as bug check @r (report and continue: if the handler returns,
+	 * the access completes).  STATUS_NOT_SUPPORTED where the backend cannot
+	 * trap accesses; STATUS_INVALID_PARAMETER for no live lock or a lock
+	 * already revoked; STATUS_INSUFFICIENT_RESOURCES. */
+	kmemu_status (*mdl_revoke)(void *st, void *lock, const struct kmemu_mdl_report *r);
 };
 
 /**

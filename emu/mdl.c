@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdl.c - locked user ranges: MmProbeAndLockPages plus
+ * MmGetSystemAddressForMdlSafe in the emulator (ops->mdl_probe_lock,
+ * ->mdl_unlock, ->mdl_revoke).
+ *
+ * A lock resolves every page of a user range of the current process to its
+ * RAM frame, pins the frames (physmem_pin: an owner freeing them - a shared
+ * buffer freed, a view unmapped, the process gone - only marks them, the
+ * last unpin frees them) and maps them a second time in the kernel's
+ * vmalloc area:
+ *
+ *   process user VA ──► frames f0 f1 f2 (pinned) ◄── kernel alias (vmalloc area)
+ *
+ * so writes through the alias land in the user buffer and the alias stays
+ * valid until the unlock, whatever happens to the user mapping.
+ *
+ * Revoking a lock (a request completed while the driver may still hold the
+ * alias) makes the alias PROT_NONE without unmapping it.  A touch of a
+ * revoked alias raises SIGSEGV; the handler below turns it into the bug
+ * check the lock was revoked with, then (if the bug-check handler returns)
+ * opens the pages again so the access completes: report and continue.
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <wdm.h>
+#include "emu.h"
+
+struct emu_mdl {
+	struct emu_mdl *next;        /* machine's list */
+	uint32_t *pfns;              /* frame of each page, pinned */
+	uint64_t npages;             /* pages locked */
+	uint8_t *alias;              /* vmalloc area (page aligned) */
+	int revoked;                 /* alias made PROT_NONE */
+};
+
+/* ---- revoked aliases: what the SIGSEGV handler looks at ----------------------- */
+
+/* A fixed table read by the signal handler without locks: a slot is live
+ * while .end is non-zero; writers fill .start and the report first. */
+#define REVOKED_MAX 256
+
+struct revoked_range {
+	_Atomic uintptr_t start;
+	_Atomic uintptr_t end;       /* 0 = free slot */
+	uint32_t code;               /* bug check to report */
+	uintptr_t p1, p2, p4;        /* its parameters (p3 = the faulting address) */
+	const char *function;        /* reported as the function */
+	const char *detail;          /* reported as the detail */
+};
+
+static struct revoked_range revoked[REVOKED_MAX];
+static struct sigaction old_segv;
+static atomic_int segv_installed;
+static pthread_mutex_t segv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void chain_old(int sig, siginfo_t *si, void *uc)
+{
+	if (old_segv.sa_flags & SA_SIGINFO) {
+		if (old_segv.sa_sigaction) {
+			old_segv.sa_sigaction(sig, si, uc);
+			return;
+		}
+	} else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
+		old_segv.sa_handler(sig);
+		return;
+	}
+	/* default action: die with the signal */
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+}
+
+static void mdl_segv(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	for (size_t i = 0; i < REVOKED_MAX; i++) {
+		struct revoked_range *r = &revoked[i];
+		uintptr_t end = atomic_load(&r->end), start = atomic_load(&r->start);
+
+		if (end && a >= start && a < end) {
+			/* may unwind (a catch) or return (report and continue) */
+			kmemu__bugcheck(r->function, r->detail, r->code, r->p1, r->p2, a, r->p4);
+			mprotect((void *)start, end - start, PROT_READ | PROT_WRITE);
+			return;
+		}
+	}
+	chain_old(sig, si, uc);
+}
+
+/* Install the handler once per host process. */
+static void segv_install(void)
+{
+	struct sigaction sa;
+
+	if (atomic_load(&segv_installed))
+		return;
+	pthread_mutex_lock(&segv_lock);
+	if (!atomic_load(&segv_installed)) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = mdl_segv;
+		/* SA_NODEFER: a catch unwinds out of the handler with siglongjmp
+		 * without restoring the mask, so SIGSEGV must not stay blocked */
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGSEGV, &sa, &old_segv);
+		atomic_store(&segv_installed, 1);
+	}
+	pthread_mutex_unlock(&segv_lock);
+}
+
+static void revoked_forget(uintptr_t start)
+{
+	for (size_t i = 0; i < REVOKED_MAX; i++)
+		if (atomic_load(&revoked[i].end) && atomic_load(&revoked[i].start) == start)
+			atomic_store(&revoked[i].end, 0);
+}
+
+/* ---- locks ------------------------------------------------------------------------ */
+
+/* 1 if the current process may write the page at @a (frame already found). */
+static int page_writable(struct emu_process *p, const void *a)
+{
+	uint32_t prot = emu_section_protect_of(p, a);
+
+	/* PAGE_WRITECOPY views are host-private copies: a lock through the RAM
+	 * could not see the process's copy, so they count as read-only */
+	return prot == 0 || prot == PAGE_READWRITE || prot == PAGE_EXECUTE_READWRITE;
+}
+
+static void mdl_free(struct emu_machine *m, struct emu_mdl *l)
+{
+	if (l->alias) {
+		vm_unmap(&m->vmalloc, l->alias);
+		m->n_mappings--;
+	}
+	for (uint64_t i = 0; l->pfns && i < l->npages; i++)
+		physmem_unpin(&m->pm, l->pfns[i]);
+	kmemu__free(l->pfns);
+	kmemu__free(l);
+}
+
+/**
+ * emu_mdl_probe_lock() - lock a user range of the current process and map
+ * it in kernel space (ops->mdl_probe_lock).
+ * @st:           the machine.
+ * @uaddr:        first byte of the range.
+ * @len:          bytes (>= 1).
+ * @write:        1 = the caller will write (IoWriteAccess), 0 = read.
+ * @kernel_alias: receives the kernel address of @uaddr's byte.
+ * @lock:         receives the lock for ->mdl_unlock.
+ * Context: PASSIVE; takes the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_ACCESS_VIOLATION (the range wraps, leaves
+ * the user range, has a page not mapped or not committed in the current
+ * process, or for @write a page that is not writable);
+ * STATUS_INSUFFICIENT_RESOURCES (heap, or no room for the alias).
+ */
+kmemu_status emu_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int write,
+				void **kernel_alias, void **lock)
+{
+	struct emu_machine *m = st;
+	struct emu_process *p;
+	struct emu_mdl *l;
+	uint64_t first, npages;
+	kmemu_status rc = STATUS_ACCESS_VIOLATION;
+	void *alias;
+
+	if (len == 0 || uaddr + len < uaddr || kmemu__section_user_range_bad(uaddr, len))
+		return STATUS_ACCESS_VIOLATION;
+	first = uaddr & ~(EMU_PAGE_SIZE - 1);
+	npages = (uaddr + len - first + EMU_PAGE_SIZE - 1) >> EMU_PAGE_SHIFT;
+	l = kmemu__calloc(1, sizeof(*l));
+	if (!l || !(l->pfns = kmemu__malloc(npages * sizeof(*l->pfns)))) {
+		kmemu__free(l);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	emu_lock(m);
+	p = emu_current_process(m);
+	for (uint64_t i = 0; i < npages; i++) {
+		const void *a = (const void *)(uintptr_t)(first + (i << EMU_PAGE_SHIFT));
+		const struct vm_area *ar;
+		uint32_t pfn = FRAME_NONE;
+
+		if (emu_is_direct(m, a) || vm_contains(&m->vmalloc, a))
+			goto fail;  /* kernel space lives among host addresses too */
+		ar = vm_lookup(&p->user, a);
+		if (!ar)
+			pfn = emu_section_frame_of(p, a);
+		else if (!emu_section_area_hidden(m, p, ar->owner))
+			pfn = ar->pfns[((uint64_t)((const uint8_t *)a - p->user.base) - ar->start) >>
+				       EMU_PAGE_SHIFT];
+		if (pfn == FRAME_NONE || pfn == 0 || (write && !page_writable(p, a)))
+			goto fail;
+		l->pfns[i] = pfn;
+	}
+	rc = vm_map(&m->vmalloc, l->pfns, npages, l, &alias);
+	if (rc)
+		goto fail;
+	l->alias = alias;
+	l->npages = npages;
+	for (uint64_t i = 0; i < npages; i++)
+		physmem_pin(&m->pm, l->pfns[i]);
+	m->n_mappings++;
+	m->n_mdls++;
+	l->next = m->mdls;
+	m->mdls = l;
+	emu_unlock(m);
+	*kernel_alias = l->alias + (uaddr - first);
+	*lock = l;
+	return STATUS_SUCCESS;
+fail:
+	emu_unlock(m);
+	kmemu__free(l->pfns);
+	kmemu__free(l);
+	return rc;
+}
+
+/* Unlink @lock from @m's list; 0 when it is no live lock.  Lock held. */
+static int mdl_unlink(struct emu_machine *m, struct emu_mdl *lock)
+{
+	for (struct emu_mdl **pp = &m->mdls; *pp; pp = &(*pp)->next)
+		if (*pp == lock) {
+			*pp = lock->next;
+			m->n_mdls--;
+			return 1;
+		}
+	return 0;
+}
+
+/**
+ * emu_mdl_unlock() - unmap the kernel alias and unpin the frames of a lock
+ * (ops->mdl_unlock).  Frames their owner freed meanwhile are freed now.
+ * Context: PASSIVE; takes the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER when @lock is no live lock.
+ */
+kmemu_status emu_mdl_unlock(void *st, void *lock)
+{
+	struct emu_machine *m = st;
+	struct emu_mdl *l = lock;
+
+	emu_lock(m);
+	if (!mdl_unlink(m, l)) {
+		emu_unlock(m);
+		return STATUS_INVALID_PARAMETER;
+	}
+	if (l->revoked)
+		revoked_forget((uintptr_t)l->alias);
+	mdl_free(m, l);
+	emu_unlock(m);
+	return STATUS_SUCCESS;
+}
+
+/**
+ * emu_mdl_revoke() - make a lock's kernel alias inaccessible until the
+ * unlock; a touch reports bug check @code (ops->mdl_revoke).
+ * @st:       the machine.
+ * @lock:     a live lock.
+ * @r:        the report: code, p1, p2, p4, function and detail (strings
+ *            with static storage); p3 becomes the faulting address.
+ * Context: PASSIVE; takes the machine lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (no live lock, or
+ * already revoked); STATUS_INSUFFICIENT_RESOURCES (every report slot in use:
+ * the alias stays accessible).
+ */
+kmemu_status emu_mdl_revoke(void *st, void *lock, const struct kmemu_mdl_report *r)
+{
+	struct emu_machine *m = st;
+	struct emu_mdl *l = lock, *it;
+	kmemu_status rc = STATUS_INVALID_PARAMETER;
+
+	segv_install();
+	emu_lock(m);
+	for (it = m->mdls; it && it != l; it = it->next)
+		;
+	if (!it || l->revoked)
+		goto out;
+	rc = STATUS_INSUFFICIENT_RESOURCES;
+	pthread_mutex_lock(&segv_lock);
+	for (size_t i = 0; i < REVOKED_MAX; i++) {
+		struct revoked_range *s = &revoked[i];
+
+		if (atomic_load(&s->end))
+			continue;
+		s->code = r->code;
+		s->p1 = r->p1;
+		s->p2 = r->p2;
+		s->p4 = r->p4;
+		s->function = r->function;
+		s->detail = r->detail;
+		atomic_store(&s->start, (uintptr_t)l->alias);
+		atomic_store(&s->end, (uintptr_t)l->alias + (l->npages << EMU_PAGE_SHIFT));
+		mprotect(l->alias, l->npages << EMU_PAGE_SHIFT, PROT_NONE);
+		l->revoked = 1;
+		rc = STATUS_SUCCESS;
+		break;
+	}
+	pthread_mutex_unlock(&segv_lock);
+out:
+	emu_unlock(m);
+	return rc;
+}
+
+/* emu_mdl_release_all() - machine close: unlock every range.  Lock not needed. */
+void emu_mdl_release_all(struct emu_machine *m)
+{
+	while (m->mdls) {
+		struct emu_mdl *l = m->mdls;
+
+		m->mdls = l->next;
+		m->n_mdls--;
+		if (l->revoked)
+			revoked_forget((uintptr_t)l->alias);
+		mdl_free(m, l);
+	}
+}
+
+/**
+ * emu_mdl_check() - every lock has its alias in the vmalloc area, mapping
+ * its own pinned frames, and the count matches.
+ * Context: caller holds the machine lock.
+ * Return: 1 if all hold, 0 otherwise (*@msg says which).
+ */
+int emu_mdl_check(struct emu_machine *m, const char **msg)
+{
+	uint64_t n = 0;
+
+	for (const struct emu_mdl *l = m->mdls; l; l = l->next, n++) {
+		const struct vm_area *a = vm_lookup(&m->vmalloc, l->alias);
+
+		if (!a || a->owner != l || a->pfns != l->pfns || a->npages != l->npages) {
+			*msg = "mdl: a lock's kernel alias is not its vmalloc area";
+			return 0;
+		}
+		for (uint64_t i = 0; i < l->npages; i++)
+			if (m->pm.frames[l->pfns[i]].pins == 0) {
+				*msg = "mdl: a locked frame is not pinned";
+				return 0;
+			}
+	}
+	if (n != m->n_mdls) {
+		*msg = "mdl: lock count disagrees with the list";
+		return 0;
+	}
+	return 1;
+}
