@@ -20,6 +20,9 @@
  * revoked alias raises SIGSEGV; the handler below turns it into the bug
  * check the lock was revoked with, then (if the bug-check handler returns)
  * opens the pages again so the access completes: report and continue.
+ * Unlocking a revoked lock keeps its range reported (quarantined) until the
+ * report slot is needed again or the machine closes, so a touch after the
+ * pages went is still the report, not a crash.
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -49,11 +52,11 @@ struct revoked_range {
 	uintptr_t p1, p2, p4;        /* its parameters (p3 = the faulting address) */
 	const char *function;        /* reported as the function */
 	const char *detail;          /* reported as the detail */
+	_Atomic int quarantined;     /* the lock is gone; the range stays reported */
 };
 
 static struct revoked_range revoked[REVOKED_MAX];
 static struct sigaction old_segv;
-static atomic_int segv_installed;
 static pthread_mutex_t segv_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void chain_old(int sig, siginfo_t *si, void *uc)
@@ -83,22 +86,26 @@ static void mdl_segv(int sig, siginfo_t *si, void *uc)
 		if (end && a >= start && a < end) {
 			/* may unwind (a catch) or return (report and continue) */
 			kmemu__bugcheck(r->function, r->detail, r->code, r->p1, r->p2, a, r->p4);
+			/* a quarantined range has no frames any more: the access
+			 * completes on scratch pages and the range stops reporting */
 			mprotect((void *)start, end - start, PROT_READ | PROT_WRITE);
+			if (atomic_load(&r->quarantined))
+				atomic_store(&r->end, 0);
 			return;
 		}
 	}
 	chain_old(sig, si, uc);
 }
 
-/* Install the handler once per host process. */
+/* Install the handler, again whenever someone replaced it since (a test
+ * framework installs its own per test); the replaced one is chained. */
 static void segv_install(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, cur;
 
-	if (atomic_load(&segv_installed))
-		return;
 	pthread_mutex_lock(&segv_lock);
-	if (!atomic_load(&segv_installed)) {
+	sigaction(SIGSEGV, NULL, &cur);
+	if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != mdl_segv) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_sigaction = mdl_segv;
 		/* SA_NODEFER: a catch unwinds out of the handler with siglongjmp
@@ -106,16 +113,42 @@ static void segv_install(void)
 		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGSEGV, &sa, &old_segv);
-		atomic_store(&segv_installed, 1);
 	}
 	pthread_mutex_unlock(&segv_lock);
 }
 
-static void revoked_forget(uintptr_t start)
+/* The lock of a revoked range is gone: keep reporting touches of the range
+ * (now an inaccessible reservation) until its slot is needed again. */
+static void revoked_quarantine(uintptr_t start)
 {
 	for (size_t i = 0; i < REVOKED_MAX; i++)
 		if (atomic_load(&revoked[i].end) && atomic_load(&revoked[i].start) == start)
+			atomic_store(&revoked[i].quarantined, 1);
+}
+
+/* Forget every reported range inside [@lo, @hi) (the machine goes). */
+static void revoked_forget_range(uintptr_t lo, uintptr_t hi)
+{
+	for (size_t i = 0; i < REVOKED_MAX; i++) {
+		uintptr_t st = atomic_load(&revoked[i].start);
+
+		if (atomic_load(&revoked[i].end) && st >= lo && st < hi)
 			atomic_store(&revoked[i].end, 0);
+	}
+}
+
+/* A free report slot, else a quarantined one, else NULL.  segv_lock held. */
+static struct revoked_range *revoked_slot(void)
+{
+	for (size_t i = 0; i < REVOKED_MAX; i++)
+		if (!atomic_load(&revoked[i].end))
+			return &revoked[i];
+	for (size_t i = 0; i < REVOKED_MAX; i++)
+		if (atomic_load(&revoked[i].quarantined)) {
+			atomic_store(&revoked[i].end, 0);
+			return &revoked[i];
+		}
+	return NULL;
 }
 
 /* ---- locks ------------------------------------------------------------------------ */
@@ -245,8 +278,11 @@ kmemu_status emu_mdl_unlock(void *st, void *lock)
 		emu_unlock(m);
 		return STATUS_INVALID_PARAMETER;
 	}
-	if (l->revoked)
-		revoked_forget((uintptr_t)l->alias);
+	if (l->revoked) {
+		pthread_mutex_lock(&segv_lock);
+		revoked_quarantine((uintptr_t)l->alias);
+		pthread_mutex_unlock(&segv_lock);
+	}
 	mdl_free(m, l);
 	emu_unlock(m);
 	return STATUS_SUCCESS;
@@ -268,6 +304,7 @@ kmemu_status emu_mdl_revoke(void *st, void *lock, const struct kmemu_mdl_report 
 {
 	struct emu_machine *m = st;
 	struct emu_mdl *l = lock, *it;
+	struct revoked_range *s;
 	kmemu_status rc = STATUS_INVALID_PARAMETER;
 
 	segv_install();
@@ -278,23 +315,20 @@ kmemu_status emu_mdl_revoke(void *st, void *lock, const struct kmemu_mdl_report 
 		goto out;
 	rc = STATUS_INSUFFICIENT_RESOURCES;
 	pthread_mutex_lock(&segv_lock);
-	for (size_t i = 0; i < REVOKED_MAX; i++) {
-		struct revoked_range *s = &revoked[i];
-
-		if (atomic_load(&s->end))
-			continue;
+	s = revoked_slot();
+	if (s) {
 		s->code = r->code;
 		s->p1 = r->p1;
 		s->p2 = r->p2;
 		s->p4 = r->p4;
 		s->function = r->function;
 		s->detail = r->detail;
+		atomic_store(&s->quarantined, 0);
 		atomic_store(&s->start, (uintptr_t)l->alias);
 		atomic_store(&s->end, (uintptr_t)l->alias + (l->npages << EMU_PAGE_SHIFT));
 		mprotect(l->alias, l->npages << EMU_PAGE_SHIFT, PROT_NONE);
 		l->revoked = 1;
 		rc = STATUS_SUCCESS;
-		break;
 	}
 	pthread_mutex_unlock(&segv_lock);
 out:
@@ -310,10 +344,11 @@ void emu_mdl_release_all(struct emu_machine *m)
 
 		m->mdls = l->next;
 		m->n_mdls--;
-		if (l->revoked)
-			revoked_forget((uintptr_t)l->alias);
 		mdl_free(m, l);
 	}
+	pthread_mutex_lock(&segv_lock);
+	revoked_forget_range((uintptr_t)m->vmalloc.base, (uintptr_t)m->vmalloc.base + m->vmalloc.size);
+	pthread_mutex_unlock(&segv_lock);
 }
 
 /**
