@@ -42,6 +42,7 @@
 	XX(STATUS_OBJECT_TYPE_MISMATCH, "The object is of the wrong type") \
 	XX(STATUS_NOT_COMMITTED, "The page is not committed") \
 	XX(STATUS_INVALID_PARAMETER_MIX, "The combination of parameters is invalid") \
+	XX(STATUS_OBJECT_NAME_INVALID, "The object name is invalid") \
 	XX(STATUS_OBJECT_NAME_NOT_FOUND, "The object name was not found") \
 	XX(STATUS_OBJECT_NAME_COLLISION, "The object name already exists") \
 	XX(STATUS_OBJECT_PATH_SYNTAX_BAD, "The object path syntax is bad") \

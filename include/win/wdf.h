@@ -373,6 +373,144 @@ VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH Fil
 #define WdfObjectDereferenceWithTag(Handle, Tag) \
 	WdfObjectDereferenceActual(Handle, Tag, __LINE__, __FILE__)
 
+/* ---- object contexts --------------------------------------------------------
+ * WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(MY_CONTEXT, GetMyContext) declares the
+ * type's WDF_OBJECT_CONTEXT_TYPE_INFO and an accessor returning the
+ * MY_CONTEXT of an object (NULL if the object has none of that type).  The
+ * type information is static per translation unit (KMDF uses selectany); a
+ * context is matched by the UniqueType pointer, or by the same ContextName
+ * and ContextSize when two translation units declare the same type.
+ */
+#define WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype) _WDF_##_contexttype##_TYPE_INFO
+#define WDF_TYPE_NAME_POINTER_TYPE(_contexttype) WDF_##_contexttype##_POINTER_TYPE
+#define WDF_GET_CONTEXT_TYPE_INFO(_contexttype) (WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype).UniqueType)
+
+/*
+ * WdfObjectGetTypedContextWorker() - the context of @TypeInfo's type on
+ * @Handle, or NULL when the object carries none.  A NULL @Handle bug checks
+ * 0x10D/WDF_INVALID_HANDLE, a NULL @TypeInfo 0x10D/WDF_REQUIRED_PARAMETER_IS_NULL.
+ * Context: any IRQL.
+ */
+PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE_INFO TypeInfo);
+
+/*
+ * WdfObjectContextGetObject() - the object a context returned by
+ * WdfObjectGetTypedContextWorker() or WdfObjectAllocateContext() belongs to.
+ * A pointer that is no live context bug checks 0x10D/WDF_INVALID_HANDLE.
+ * Context: any IRQL.
+ */
+WDFOBJECT WdfObjectContextGetObject(PVOID ContextPointer);
+
+/*
+ * WdfObjectAllocateContext() - add a context of @ContextAttributes' type to
+ * an existing object (zeroed; its cleanup and destroy callbacks run with the
+ * object's).  *@Context, if given, receives it.
+ * Return: STATUS_SUCCESS; STATUS_OBJECT_NAME_EXISTS (the object already has
+ * that type: *@Context is the existing one); STATUS_OBJECT_NAME_INVALID (no
+ * ContextTypeInfo); the attribute statuses of WdfMemoryCreate();
+ * STATUS_DELETE_PENDING (object being deleted); STATUS_INSUFFICIENT_RESOURCES.
+ * Context: IRQL <= DISPATCH_LEVEL.
+ */
+NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES ContextAttributes,
+				  PVOID *Context);
+
+#define WdfObjectGetTypedContext(handle, type) \
+	((type *)WdfObjectGetTypedContextWorker((WDFOBJECT)(handle), WDF_GET_CONTEXT_TYPE_INFO(type)))
+
+#define WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(_contexttype, _castingfunction)                     \
+	typedef _contexttype *WDF_TYPE_NAME_POINTER_TYPE(_contexttype);                        \
+	static const WDF_OBJECT_CONTEXT_TYPE_INFO WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype) = { \
+		sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), #_contexttype, sizeof(_contexttype),     \
+		&WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype), NULL };                             \
+	static inline _contexttype *_castingfunction(WDFOBJECT Handle)                         \
+	{                                                                                      \
+		return (_contexttype *)WdfObjectGetTypedContextWorker(                         \
+			Handle, WDF_GET_CONTEXT_TYPE_INFO(_contexttype));                      \
+	}
+#define WDF_DECLARE_CONTEXT_TYPE(_contexttype) \
+	WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(_contexttype, WdfObjectGet_##_contexttype)
+
+/* Set @_attributes' context type (after WDF_OBJECT_ATTRIBUTES_INIT). */
+#define WDF_OBJECT_ATTRIBUTES_SET_CONTEXT_TYPE(_attributes, _contexttype) \
+	((_attributes)->ContextTypeInfo = WDF_GET_CONTEXT_TYPE_INFO(_contexttype))
+/* WDF_OBJECT_ATTRIBUTES_INIT plus the context type. */
+#define WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(_attributes, _contexttype) \
+	do {                                                               \
+		WDF_OBJECT_ATTRIBUTES_INIT(_attributes);                   \
+		WDF_OBJECT_ATTRIBUTES_SET_CONTEXT_TYPE(_attributes, _contexttype); \
+	} while (0)
+
+/* ---- WDFDRIVER ------------------------------------------------------------------ */
+typedef struct WDFDEVICE_INIT *PWDFDEVICE_INIT;  /* device initialisation (opaque) */
+
+/* Called for each device the PnP manager finds (PASSIVE_LEVEL). */
+typedef NTSTATUS NTAPI EVT_WDF_DRIVER_DEVICE_ADD(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit);
+typedef EVT_WDF_DRIVER_DEVICE_ADD *PFN_WDF_DRIVER_DEVICE_ADD;
+/* Called before the driver is unloaded (PASSIVE_LEVEL). */
+typedef VOID NTAPI EVT_WDF_DRIVER_UNLOAD(WDFDRIVER Driver);
+typedef EVT_WDF_DRIVER_UNLOAD *PFN_WDF_DRIVER_UNLOAD;
+
+/* WDF_DRIVER_CONFIG.DriverInitFlags */
+typedef enum _WDF_DRIVER_INIT_FLAGS {
+	WdfDriverInitNonPnpDriver = 0x00000001,        /* no EvtDriverDeviceAdd */
+	WdfDriverInitNoDispatchOverride = 0x00000002,  /* keep the driver's IRP dispatch */
+	WdfVerifyOn = 0x00000004,                      /* the driver asks for verification */
+	WdfVerifierOn = 0x00000008                     /* the driver asks for the verifier */
+} WDF_DRIVER_INIT_FLAGS;
+
+typedef struct _WDF_DRIVER_CONFIG {
+	ULONG Size;                             /* sizeof(WDF_DRIVER_CONFIG) */
+	PFN_WDF_DRIVER_DEVICE_ADD EvtDriverDeviceAdd;  /* PnP drivers */
+	PFN_WDF_DRIVER_UNLOAD EvtDriverUnload;  /* or NULL */
+	ULONG DriverInitFlags;                  /* WDF_DRIVER_INIT_FLAGS */
+	ULONG DriverPoolTag;                    /* default pool tag, 0 = the framework's */
+} WDF_DRIVER_CONFIG, *PWDF_DRIVER_CONFIG;
+
+/* Zero *@Config, set Size and the device-add callback. */
+static inline VOID WDF_DRIVER_CONFIG_INIT(PWDF_DRIVER_CONFIG Config,
+					  PFN_WDF_DRIVER_DEVICE_ADD EvtDriverDeviceAdd)
+{
+	RtlZeroMemory(Config, sizeof(WDF_DRIVER_CONFIG));
+	Config->Size = (ULONG)sizeof(WDF_DRIVER_CONFIG);
+	Config->EvtDriverDeviceAdd = EvtDriverDeviceAdd;
+}
+
+/*
+ * WdfDriverCreate() - create the framework driver object of the driver
+ * DriverEntry is running for.  *@Driver (optional) receives it.  The
+ * WDFDRIVER cannot be deleted by the driver; it goes at unload.
+ * @DriverAttributes may carry a context and callbacks (no parent).
+ * NULL @DriverObject, @RegistryPath or @DriverConfig bug checks
+ * 0x10D/WDF_REQUIRED_PARAMETER_IS_NULL.
+ * Return: STATUS_SUCCESS; STATUS_DRIVER_INTERNAL_ERROR (called twice);
+ * STATUS_INFO_LENGTH_MISMATCH (DriverConfig->Size); the attribute statuses
+ * of WdfMemoryCreate(); STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED (a parent
+ * in @DriverAttributes); STATUS_INVALID_PARAMETER (a non-PnP driver with
+ * EvtDriverDeviceAdd); STATUS_INSUFFICIENT_RESOURCES.
+ * Context: PASSIVE_LEVEL, from DriverEntry.
+ */
+NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryPath,
+			 PWDF_OBJECT_ATTRIBUTES DriverAttributes, PWDF_DRIVER_CONFIG DriverConfig,
+			 WDFDRIVER *Driver);
+
+/*
+ * WdfDriverGetRegistryPath() - the driver's service key path (NUL-terminated).
+ * Context: PASSIVE_LEVEL.
+ */
+PWSTR WdfDriverGetRegistryPath(WDFDRIVER Driver);
+
+/*
+ * WdfDriverWdmGetDriverObject() - the DRIVER_OBJECT of @Driver.
+ * Context: IRQL <= DISPATCH_LEVEL.
+ */
+PDRIVER_OBJECT WdfDriverWdmGetDriverObject(WDFDRIVER Driver);
+
+/*
+ * WdfGetDriver() - the calling driver's WDFDRIVER (NULL before WdfDriverCreate()).
+ * Context: any IRQL.
+ */
+WDFDRIVER WdfGetDriver(VOID);
+
 /* ---- size pins: x64 Windows layouts ---------------------------------------- */
 _Static_assert(sizeof(WDF_EXECUTION_LEVEL) == 4, "WDF_EXECUTION_LEVEL is int-sized");
 _Static_assert(sizeof(WDF_SYNCHRONIZATION_SCOPE) == 4, "WDF_SYNCHRONIZATION_SCOPE is int-sized");
@@ -420,6 +558,14 @@ _Static_assert(offsetof(WDF_REQUEST_FATAL_ERROR_INFORMATION_LENGTH_MISMATCH_DATA
 _Static_assert(offsetof(WDF_REQUEST_FATAL_ERROR_INFORMATION_LENGTH_MISMATCH_DATA,
 			MajorFunction) == 32,
 	       "INFORMATION_LENGTH_MISMATCH_DATA.MajorFunction at 32");
+
+_Static_assert(sizeof(WDF_DRIVER_CONFIG) == 32, "WDF_DRIVER_CONFIG is 32 bytes on x64");
+_Static_assert(offsetof(WDF_DRIVER_CONFIG, EvtDriverDeviceAdd) == 8,
+	       "WDF_DRIVER_CONFIG.EvtDriverDeviceAdd at 8");
+_Static_assert(offsetof(WDF_DRIVER_CONFIG, DriverInitFlags) == 24,
+	       "WDF_DRIVER_CONFIG.DriverInitFlags at 24");
+_Static_assert(offsetof(WDF_DRIVER_CONFIG, DriverPoolTag) == 28,
+	       "WDF_DRIVER_CONFIG.DriverPoolTag at 28");
 
 #ifdef __cplusplus
 }

@@ -639,6 +639,46 @@ static inline SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, 
 	return i;
 }
 
+/* ---- driver object --------------------------------------------------------- */
+#define IRP_MJ_MAXIMUM_FUNCTION 0x1b    /* last major function code */
+
+typedef struct _DRIVER_EXTENSION *PDRIVER_EXTENSION;        /* I/O manager's per-driver data */
+typedef struct _FAST_IO_DISPATCH *PFAST_IO_DISPATCH;        /* fast I/O entry points */
+
+/* DriverEntry: called once at load with the driver object and its registry key. */
+typedef NTSTATUS NTAPI DRIVER_INITIALIZE(PDRIVER_OBJECT DriverObject,
+					 PUNICODE_STRING RegistryPath);
+typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
+/* Called before the driver is unloaded. */
+typedef VOID NTAPI DRIVER_UNLOAD(PDRIVER_OBJECT DriverObject);
+typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
+/* An IRP_MJ_* dispatch routine. */
+typedef NTSTATUS NTAPI DRIVER_DISPATCH(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+typedef DRIVER_DISPATCH *PDRIVER_DISPATCH;
+/* StartIo routine. */
+typedef VOID NTAPI DRIVER_STARTIO(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+typedef DRIVER_STARTIO *PDRIVER_STARTIO;
+
+/* A loaded driver, as the I/O manager hands it to DriverEntry. */
+struct _DRIVER_OBJECT {
+	SHORT Type;                             /* IO_TYPE_DRIVER (4) */
+	SHORT Size;                             /* sizeof(DRIVER_OBJECT) */
+	PDEVICE_OBJECT DeviceObject;            /* first device the driver created */
+	ULONG Flags;                            /* DRVO_* */
+	PVOID DriverStart;                      /* image base */
+	ULONG DriverSize;                       /* image size */
+	PVOID DriverSection;                    /* loader entry */
+	PDRIVER_EXTENSION DriverExtension;      /* AddDevice and the service key name */
+	UNICODE_STRING DriverName;              /* \Driver\<name> */
+	PUNICODE_STRING HardwareDatabase;       /* registry hardware key */
+	PFAST_IO_DISPATCH FastIoDispatch;       /* fast I/O, or NULL */
+	PDRIVER_INITIALIZE DriverInit;          /* DriverEntry */
+	PDRIVER_STARTIO DriverStartIo;          /* StartIo, or NULL */
+	PDRIVER_UNLOAD DriverUnload;            /* Unload, or NULL (not unloadable) */
+	PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];  /* dispatch table */
+};
+#define IO_TYPE_DRIVER 4                /* DRIVER_OBJECT.Type */
+
 /* ---- structure helpers ----------------------------------------------------- */
 #define ARGUMENT_PRESENT(ArgumentPointer) ((CHAR *)((ULONG_PTR)(ArgumentPointer)) != (CHAR *)NULL)
 #define FIELD_OFFSET(type, field) ((LONG)offsetof(type, field))
@@ -668,6 +708,10 @@ _Static_assert(offsetof(SECTION_BASIC_INFORMATION, MaximumSize) == 16,
 _Static_assert(sizeof(OBJECT_HANDLE_INFORMATION) == 8, "OBJECT_HANDLE_INFORMATION is 8 bytes");
 _Static_assert(offsetof(OBJECT_HANDLE_INFORMATION, GrantedAccess) == 4,
 	       "OBJECT_HANDLE_INFORMATION.GrantedAccess at 4");
+_Static_assert(sizeof(DRIVER_OBJECT) == 0x150, "DRIVER_OBJECT is 0x150 bytes on x64");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverName) == 0x38, "DRIVER_OBJECT.DriverName at 0x38");
+_Static_assert(offsetof(DRIVER_OBJECT, DriverUnload) == 0x68, "DRIVER_OBJECT.DriverUnload at 0x68");
+_Static_assert(offsetof(DRIVER_OBJECT, MajorFunction) == 0x70, "DRIVER_OBJECT.MajorFunction at 0x70");
 _Static_assert(SECTION_ALL_ACCESS == 0xF001Fu, "SECTION_ALL_ACCESS is 0xF001F");
 _Static_assert(PAGE_SIZE == (1 << PAGE_SHIFT), "PAGE_SIZE matches PAGE_SHIFT");
 
