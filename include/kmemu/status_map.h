@@ -21,6 +21,7 @@
 	XX(STATUS_BUFFER_OVERFLOW, "The data was too large for the buffer") \
 	XX(STATUS_PARTIAL_COPY, "Only part of the copy completed") \
 	XX(STATUS_DEVICE_BUSY, "The device is busy") \
+	XX(STATUS_NO_MORE_ENTRIES, "No more entries are available") \
 	XX(STATUS_UNSUCCESSFUL, "The operation was unsuccessful") \
 	XX(STATUS_NOT_IMPLEMENTED, "The requested operation is not implemented") \
 	XX(STATUS_INVALID_INFO_CLASS, "The information class is not valid") \
@@ -74,6 +75,7 @@
 	XX(STATUS_INVALID_PARAMETER_12, "Invalid parameter 12") \
 	XX(STATUS_PROCESS_IS_TERMINATING, "The process is terminating") \
 	XX(STATUS_MAPPED_FILE_SIZE_ZERO, "The mapped file has size zero") \
+	XX(STATUS_CANCELLED, "The I/O request was cancelled") \
 	XX(STATUS_CANNOT_DELETE, "The object cannot be deleted") \
 	XX(STATUS_COMMITMENT_LIMIT, "The commitment limit was reached") \
 	XX(STATUS_INVALID_IMAGE_NOT_MZ, "The image is not an MZ image") \
@@ -95,6 +97,7 @@
 	XX(STATUS_FLT_INVALID_CONTEXT_REGISTRATION, "The context registration is invalid") \
 	XX(STATUS_FLT_CONTEXT_ALREADY_LINKED, "The context is already linked to an object") \
 	XX(STATUS_WDF_INTERNAL_ERROR, "WDF internal error") \
+	XX(STATUS_WDF_PAUSED, "The queue is paused") \
 	XX(STATUS_WDF_BUSY, "The object is busy with previous requests") \
 	XX(STATUS_WDF_REQUEST_ALREADY_PENDING, "The request has already been submitted") \
 	XX(STATUS_WDF_OBJECT_ATTRIBUTES_INVALID, "WDF_OBJECT_ATTRIBUTES is invalid") \

@@ -157,4 +157,7 @@ unsigned kmemu_wdf_run_deferred(void);
 #ifdef __cplusplus
 }
 #endif
+/* devices and I/O: the user side of the I/O manager */
+#include <kmemu/wdfio.h>
+
 #endif /* KMEMU_WDF_H */

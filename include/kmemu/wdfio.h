@@ -109,6 +109,21 @@ kmemu_status kmemu_io_call(struct kmemu_io_file *f, struct kmemu_io_args *a);
 kmemu_status kmemu_io_ioctl(struct kmemu_io_file *f, uint32_t code, uint64_t in, size_t in_len,
 			    uint64_t out, size_t out_len, uint64_t *information);
 
+#ifdef KMEMU_WIN_WDF_H
+struct kmemu_wdf_driver;
+/**
+ * kmemu_wdf_device_add() - what the PnP manager does when it finds a device
+ * of a loaded driver: call its EvtDriverDeviceAdd with a fresh
+ * WDFDEVICE_INIT (freed afterwards whatever the callback did).
+ * @drv: a loaded PnP driver (WDF_DRIVER_CONFIG.EvtDriverDeviceAdd set).
+ * @out: receives the device the callback created, or NULL (may be NULL).
+ * Context: PASSIVE.
+ * Return: the callback's status; STATUS_INVALID_PARAMETER (no driver, no
+ * WdfDriverCreate yet, or no EvtDriverDeviceAdd); STATUS_INSUFFICIENT_RESOURCES.
+ */
+kmemu_status kmemu_wdf_device_add(struct kmemu_wdf_driver *drv, WDFDEVICE *out);
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -570,4 +570,8 @@ _Static_assert(offsetof(WDF_DRIVER_CONFIG, DriverPoolTag) == 28,
 #ifdef __cplusplus
 }
 #endif
+#include <wdfdevice.h>
+#include <wdfio.h>
+#include <wdfrequest.h>
+
 #endif /* KMEMU_WIN_WDF_H */
