@@ -434,7 +434,7 @@ const struct kmemu_backend_ops kmemu__emu_ops = {
 		KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_FAULT_INJECT |
 		KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS | KMEMU_CAP_PLACEMENT |
 		KMEMU_CAP_VERIFIER | KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS |
-		KMEMU_CAP_SECTIONS_EX | KMEMU_CAP_WDF,
+		KMEMU_CAP_SECTIONS_EX | KMEMU_CAP_WDF | KMEMU_CAP_FLT,
 	.app_data = NULL,
 	.open = emu_open,                           /* open */
 	.close = emu_close,                         /* close */

@@ -361,6 +361,15 @@ NTSTATUS FLTAPI FltGetTransactionContext(PFLT_INSTANCE Instance, PKTRANSACTION T
 					 PFLT_CONTEXT *Context);
 
 /*
+ * FltGetSectionContext() - the section context @Instance attached to a
+ * data-scan section of @FileObject's stream (FltCreateSectionForDataScan),
+ * with a reference added.  Windows returns STATUS_SUCCESS, STATUS_NOT_FOUND.
+ * Windows 8 and later.  Context: IRQL <= APC_LEVEL.
+ */
+NTSTATUS FLTAPI FltGetSectionContext(PFLT_INSTANCE Instance, PFILE_OBJECT FileObject,
+				     PFLT_CONTEXT *Context);
+
+/*
  * FltGetContexts() - fill *@Contexts with the caller's contexts on the objects
  * of @FltObjects for each type in @DesiredContexts (FLT_*_CONTEXT bits); each
  * found context gains a reference, every other field is set to NULL.  Release

@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.c - the tiny in-memory file-system model contexts attach to
+ * (<kmemu/flt.h>): volumes, instances, files, streams, file objects,
+ * transactions and data-scan sections.
+ *
+ * A volume holds FCBs (files, by name before the ':'), an FCB its streams
+ * (by whole path), a stream its file objects and sections.  A stream lives
+ * while file objects or sections hold it (stream->refs); the last one gone
+ * deletes it with its contexts, the last stream of a file the file and its
+ * contexts.  Teardown collects the contexts to drop on a chain under the
+ * lock and drops them after it (cleanup callbacks are driver code).
+ */
+#include <string.h>
+#include "flt_impl.h"
+
+#define FILE_DEVICE_DISK_FILE_SYSTEM 0x00000008u
+
+static int name_eq(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char x = *a, y = *b;
+
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+		if (!x)
+			return 1;
+	}
+}
+
+/* ---- streams, file objects, sections (lock held) ------------------------------------------- */
+
+/* Drop one hold on @s; the last deletes it (and its file when it was the
+ * last stream), collecting their contexts on *@chain. */
+static void stream_unref(struct flt_state *st, struct flt_stream *s, struct flt_ctx **chain)
+{
+	struct flt_fcb *fcb = s->fcb;
+
+	if (--s->refs)
+		return;
+	kmemu__flt_detach_all(&s->ctxs, NULL, chain);
+	for (struct flt_stream **pp = &fcb->streams; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	st->n_streams--;
+	kmemu__free(s);
+	if (fcb->streams)
+		return;
+	kmemu__flt_detach_all(&fcb->ctxs, NULL, chain);
+	for (struct flt_fcb **pp = &fcb->volume->files; *pp; pp = &(*pp)->next)
+		if (*pp == fcb) {
+			*pp = fcb->next;
+			break;
+		}
+	kmemu__free(fcb);
+}
+
+static void fobj_close(struct flt_state *st, struct flt_fobj *fo, struct flt_ctx **chain)
+{
+	struct flt_stream *s = fo->stream;
+
+	fo->is_deleting = 1;
+	kmemu__flt_detach_all(&fo->ctxs, NULL, chain);
+	for (struct flt_fobj **pp = &s->fobjs; *pp; pp = &(*pp)->next)
+		if (*pp == fo) {
+			*pp = fo->next;
+			break;
+		}
+	kmemu__flt_set_del(st, fo);
+	st->n_fobjs--;
+	kmemu__free(fo);
+	stream_unref(st, s, chain);
+}
+
+static void section_close(struct flt_state *st, struct flt_section *sec, struct flt_ctx **chain)
+{
+	struct flt_stream *s = sec->stream;
+
+	kmemu__flt_detach_all(&sec->ctxs, NULL, chain);
+	for (struct flt_section **pp = &s->sections; *pp; pp = &(*pp)->next)
+		if (*pp == sec) {
+			*pp = sec->next;
+			break;
+		}
+	kmemu__flt_set_del(st, sec);
+	kmemu__free(sec);
+	stream_unref(st, s, chain);
+}
+
+/* A section of @in on its volume, or NULL. */
+static struct flt_section *section_of(struct flt_instance *in)
+{
+	for (struct flt_fcb *f = in->volume->files; f; f = f->next)
+		for (struct flt_stream *s = f->streams; s; s = s->next)
+			for (struct flt_section *sec = s->sections; sec; sec = sec->next)
+				if (sec->instance == in)
+					return sec;
+	return NULL;
+}
+
+/* ---- instances ---------------------------------------------------------------------------- */
+
+static void related_fill(struct flt_instance *in, PFILE_OBJECT fo, PKTRANSACTION t,
+			 FLT_RELATED_OBJECTS *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->Size = sizeof(*out);
+	out->Filter = (PFLT_FILTER)in->filter;
+	out->Volume = (PFLT_VOLUME)in->volume;
+	out->Instance = (PFLT_INSTANCE)in;
+	out->FileObject = fo;
+	out->Transaction = t;
+}
+
+/* Detach @in; @has_callbacks: call the teardown callbacks.  Lock not held. */
+static void instance_detach(struct flt_state *st, struct flt_instance *in, int has_callbacks)
+{
+	struct flt_filter *f = in->filter;
+	struct flt_volume *v = in->volume;
+	struct flt_ctx *chain = NULL;
+	struct flt_section *sec;
+	FLT_RELATED_OBJECTS ro;
+
+	related_fill(in, NULL, NULL, &ro);
+	pthread_mutex_lock(&st->lock);
+	in->is_deleting = 1;
+	pthread_mutex_unlock(&st->lock);
+	if (has_callbacks && f->reg.InstanceTeardownStartCallback)
+		f->reg.InstanceTeardownStartCallback(&ro, 0);
+	if (has_callbacks && f->reg.InstanceTeardownCompleteCallback)
+		f->reg.InstanceTeardownCompleteCallback(&ro, 0);
+	pthread_mutex_lock(&st->lock);
+	kmemu__flt_detach_all(&in->ctxs, NULL, &chain);
+	while ((sec = section_of(in)))
+		section_close(st, sec, &chain);
+	for (struct flt_fcb *fcb = v->files; fcb; fcb = fcb->next) {
+		kmemu__flt_detach_all(&fcb->ctxs, in, &chain);
+		for (struct flt_stream *s = fcb->streams; s; s = s->next) {
+			kmemu__flt_detach_all(&s->ctxs, in, &chain);
+			for (struct flt_fobj *fo = s->fobjs; fo; fo = fo->next)
+				kmemu__flt_detach_all(&fo->ctxs, in, &chain);
+		}
+	}
+	for (struct flt_transaction *t = st->transactions; t; t = t->next)
+		kmemu__flt_detach_all(&t->ctxs, in, &chain);
+	for (struct flt_instance **pp = &f->instances; *pp; pp = &(*pp)->next_in_filter)
+		if (*pp == in) {
+			*pp = in->next_in_filter;
+			break;
+		}
+	for (struct flt_instance **pp = &v->instances; *pp; pp = &(*pp)->next_in_volume)
+		if (*pp == in) {
+			*pp = in->next_in_volume;
+			break;
+		}
+	kmemu__flt_set_del(st, in);
+	pthread_cond_broadcast(&st->changed);
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, chain);
+	kmemu__free(in);
+}
+
+void kmemu__flt_instance_detach(struct flt_state *st, struct flt_instance *in)
+{
+	instance_detach(st, in, 1);
+}
+
+/* The state, after the PASSIVE_LEVEL rule of the control API; NULL with *@rc. */
+static struct flt_state *model_enter(kmemu_status *rc)
+{
+	struct kmemu_backend *b;
+	struct flt_state *st = kmemu__flt_state(&b, rc);
+
+	if (st && kmemu__flt_irql_above(b, "kmemu_flt", (const void *)model_enter, PASSIVE_LEVEL)) {
+		*rc = STATUS_UNSUCCESSFUL;
+		return NULL;
+	}
+	return st;
+}
+
+kmemu_status kmemu_flt_instance_attach(PFLT_FILTER filter, PFLT_VOLUME volume, PFLT_INSTANCE *out)
+{
+	struct flt_state *st;
+	struct flt_filter *f;
+	struct flt_volume *v;
+	struct flt_instance *in;
+	FLT_RELATED_OBJECTS ro;
+	kmemu_status rc;
+
+	if (out)
+		*out = NULL;
+	if (!(st = model_enter(&rc)))
+		return rc;
+	if (!out)
+		return STATUS_INVALID_PARAMETER;
+	if (!(in = kmemu__calloc(1, sizeof(*in))))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	pthread_mutex_lock(&st->lock);
+	f = kmemu__flt_lookup(st, filter, FK_FILTER);
+	v = kmemu__flt_lookup(st, volume, FK_VOLUME);
+	if (!f || !v || v->is_deleting)
+		rc = STATUS_INVALID_PARAMETER;
+	else if (f->is_unloading)
+		rc = STATUS_FLT_DELETING_OBJECT;
+	else if (!f->is_started)
+		rc = STATUS_FLT_NOT_INITIALIZED;
+	else if (kmemu__flt_set_add(st, in))
+		rc = STATUS_INSUFFICIENT_RESOURCES;
+	if (rc) {
+		pthread_mutex_unlock(&st->lock);
+		kmemu__free(in);
+		return rc;
+	}
+	in->obj.kind = FK_INSTANCE;
+	in->filter = f;
+	in->volume = v;
+	in->next_in_filter = f->instances;
+	f->instances = in;
+	in->next_in_volume = v->instances;
+	v->instances = in;
+	pthread_mutex_unlock(&st->lock);
+	if (f->reg.InstanceSetupCallback) {
+		related_fill(in, NULL, NULL, &ro);
+		rc = f->reg.InstanceSetupCallback(&ro, 0, FILE_DEVICE_DISK_FILE_SYSTEM, FLT_FSTYPE_NTFS);
+		if (!NT_SUCCESS(rc)) {
+			instance_detach(st, in, 0);
+			return rc;
+		}
+	}
+	*out = (PFLT_INSTANCE)in;
+	return STATUS_SUCCESS;
+}
+
+kmemu_status kmemu_flt_instance_detach(PFLT_INSTANCE instance)
+{
+	struct flt_state *st;
+	struct flt_instance *in;
+	kmemu_status rc;
+
+	if (!(st = model_enter(&rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	in = kmemu__flt_lookup(st, instance, FK_INSTANCE);
+	if (in && in->is_deleting)
+		in = NULL;
+	if (in)
+		in->is_deleting = 1;
+	pthread_mutex_unlock(&st->lock);
+	if (!in)
+		return STATUS_INVALID_PARAMETER;
+	instance_detach(st, in, 1);
+	return STATUS_SUCCESS;
+}
+
+kmemu_status kmemu_flt_related_objects(PFLT_INSTANCE instance, PFILE_OBJECT file_object,
+				       PKTRANSACTION transaction, FLT_RELATED_OBJECTS *out)
+{
+	struct flt_state *st;
+	struct flt_instance *in;
+	struct flt_fobj *fo = NULL;
+	kmemu_status rc;
+
+	if (!(st = model_enter(&rc)))
+		return rc;
+	if (!out)
+		return STATUS_INVALID_PARAMETER;
+	pthread_mutex_lock(&st->lock);
+	in = kmemu__flt_lookup(st, instance, FK_INSTANCE);
+	if (file_object)
+		fo = kmemu__flt_lookup(st, file_object, FK_FILE_OBJECT);
+	if (!in || (file_object && (!fo || fo->stream->fcb->volume != in->volume)) ||
+	    (transaction && !kmemu__flt_lookup(st, transaction, FK_TRANSACTION)))
+		rc = STATUS_INVALID_PARAMETER;
+	else
+		related_fill(in, file_object, transaction, out);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* ---- volumes -------------------------------------------------------------------------------- */
+
+kmemu_status kmemu_flt_volume_create(const char *name, unsigned flags, PFLT_VOLUME *out)
+{
+	struct flt_state *st;
+	struct flt_volume *v;
+	kmemu_status rc;
+
+	if (out)
+		*out = NULL;
+	if (!(st = model_enter(&rc)))
+		return rc;
+	if (!out || !name || (flags & ~KMEMU_FLT_VOLUME_NO_STREAM_CONTEXTS))
+		return STATUS_INVALID_PARAMETER;
+	if (!(v = kmemu__calloc(1, sizeof(*v))))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	v->obj.kind = FK_VOLUME;
+	strncpy(v->name, name, sizeof(v->name) - 1);
+	v->has_no_stream_ctx = !!(flags & KMEMU_FLT_VOLUME_NO_STREAM_CONTEXTS);
+	pthread_mutex_lock(&st->lock);
+	if (kmemu__flt_set_add(st, v)) {
+		pthread_mutex_unlock(&st->lock);
+		kmemu__free(v);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	v->next = st->volumes;
+	st->volumes = v;
+	pthread_mutex_unlock(&st->lock);
+	*out = (PFLT_VOLUME)v;
+	return STATUS_SUCCESS;
+}
+
+/* Dismount @v (is_deleting already set by the caller; lock not held). */
+static void volume_destroy(struct flt_state *st, struct flt_volume *v)
+{
+	struct flt_ctx *chain = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	while (v->instances) {
+		struct flt_instance *in = v->instances;
+
+		if (in->is_deleting) {  /* another thread detaches it */
+			pthread_cond_wait(&st->changed, &st->lock);
+			continue;
+		}
+		in->is_deleting = 1;
+		pthread_mutex_unlock(&st->lock);
+		instance_detach(st, in, 1);
+		pthread_mutex_lock(&st->lock);
+	}
+	while (v->files) {
+		struct flt_stream *s = v->files->streams;
+
+		/* every stream has a file object: sections went with their instances */
+		if (ALWAYS(s->fobjs))
+			fobj_close(st, s->fobjs, &chain);
+	}
+	kmemu__flt_detach_all(&v->ctxs, NULL, &chain);
+	for (struct flt_volume **pp = &st->volumes; *pp; pp = &(*pp)->next)
+		if (*pp == v) {
+			*pp = v->next;
+			break;
+		}
+	kmemu__flt_set_del(st, v);
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, chain);
+	kmemu__free(v);
+}
+
+kmemu_status kmemu_flt_volume_destroy(PFLT_VOLUME volume)
+{
+	struct flt_state *st;
+	struct flt_volume *v;
+	kmemu_status rc;
+
+	if (!(st = model_enter(&rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	v = kmemu__flt_lookup(st, volume, FK_VOLUME);
+	if (v && v->is_deleting)
+		v = NULL;
+	if (v)
+		v->is_deleting = 1;
+	pthread_mutex_unlock(&st->lock);
+	if (!v)
+		return STATUS_INVALID_PARAMETER;
+	volume_destroy(st, v);
+	return STATUS_SUCCESS;
+}
+
+/* ---- files ---------------------------------------------------------------------------------- */
+
+kmemu_status kmemu_flt_file_open(PFLT_VOLUME volume, const char *path, PFILE_OBJECT *out)
+{
+	struct flt_state *st;
+	struct flt_volume *v;
+	struct flt_fcb *fcb = NULL, *new_fcb = NULL;
+	struct flt_stream *s = NULL, *new_s = NULL;
+	struct flt_fobj *fo;
+	const char *colon;
+	char file[256];
+	kmemu_status rc;
+	size_t n;
+
+	if (out)
+		*out = NULL;
+	if (!(st = model_enter(&rc)))
+		return rc;
+	if (!out || !path || !*path || (n = strlen(path)) > 255)
+		return STATUS_INVALID_PARAMETER;
+	colon = strchr(path, ':');
+	n = colon ? (size_t)(colon - path) : n;
+	memcpy(file, path, n);
+	file[n] = 0;
+	if (!(fo = kmemu__calloc(1, sizeof(*fo))))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	fo->obj.kind = FK_FILE_OBJECT;
+	pthread_mutex_lock(&st->lock);
+	v = kmemu__flt_lookup(st, volume, FK_VOLUME);
+	if (!v || v->is_deleting) {
+		rc = STATUS_INVALID_PARAMETER;
+		goto fail;
+	}
+	for (fcb = v->files; fcb && !name_eq(fcb->name, file); fcb = fcb->next)
+		;
+	for (s = fcb ? fcb->streams : NULL; s && !name_eq(s->name, path); s = s->next)
+		;
+	rc = STATUS_INSUFFICIENT_RESOURCES;
+	if (!fcb && !(fcb = new_fcb = kmemu__calloc(1, sizeof(*fcb))))
+		goto fail;
+	if (!s && !(s = new_s = kmemu__calloc(1, sizeof(*s))))
+		goto fail;
+	if (kmemu__flt_set_add(st, fo))
+		goto fail;
+	if (new_fcb) {
+		new_fcb->volume = v;
+		memcpy(new_fcb->name, file, n + 1);
+		new_fcb->next = v->files;
+		v->files = new_fcb;
+	}
+	if (new_s) {
+		new_s->fcb = fcb;
+		strcpy(new_s->name, path);
+		new_s->next = fcb->streams;
+		fcb->streams = new_s;
+		st->n_streams++;
+	}
+	s->refs++;
+	fo->stream = s;
+	fo->next = s->fobjs;
+	s->fobjs = fo;
+	st->n_fobjs++;
+	pthread_mutex_unlock(&st->lock);
+	*out = (PFILE_OBJECT)fo;
+	return STATUS_SUCCESS;
+fail:
+	pthread_mutex_unlock(&st->lock);
+	kmemu__free(new_s);
+	kmemu__free(new_fcb);
+	kmemu__free(fo);
+	return rc;
+}
+
+kmemu_status kmemu_flt_file_close(PFILE_OBJECT file_object)
+{
+	struct flt_state *st;
+	struct flt_fobj *fo;
+	struct flt_ctx *chain = NULL;
+	kmemu_status rc;
+
+	if (!(st = model_enter(&rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	if ((fo = kmemu__flt_lookup(st, file_object, FK_FILE_OBJECT)))
+		fobj_close(st, fo, &chain);
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, chain);
+	return fo ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
+/* ---- transactions ------------------------------------------------------------------------------ */
+
+kmemu_status kmemu_flt_transaction_create(PKTRANSACTION *out)
+{
+	struct flt_state *st;
+	struct flt_transaction *t;
+	kmemu_status rc;
+
+	if (out)
+		*out = NULL;
+	if (!(st = model_enter(&rc)))
+		return rc;
+	if (!out)
+		return STATUS_INVALID_PARAMETER;
+	if (!(t = kmemu__calloc(1, sizeof(*t))))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	t->obj.kind = FK_TRANSACTION;
+	pthread_mutex_lock(&st->lock);
+	if (kmemu__flt_set_add(st, t)) {
+		pthread_mutex_unlock(&st->lock);
+		kmemu__free(t);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	t->next = st->transactions;
+	st->transactions = t;
+	pthread_mutex_unlock(&st->lock);
+	*out = (PKTRANSACTION)t;
+	return STATUS_SUCCESS;
+}
+
+/* End @t (lock held); its contexts go on *@chain. */
+static void transaction_end(struct flt_state *st, struct flt_transaction *t, struct flt_ctx **chain)
+{
+	t->is_deleting = 1;
+	kmemu__flt_detach_all(&t->ctxs, NULL, chain);
+	for (struct flt_transaction **pp = &st->transactions; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	kmemu__flt_set_del(st, t);
+	kmemu__free(t);
+}
+
+kmemu_status kmemu_flt_transaction_end(PKTRANSACTION transaction)
+{
+	struct flt_state *st;
+	struct flt_transaction *t;
+	struct flt_ctx *chain = NULL;
+	kmemu_status rc;
+
+	if (!(st = model_enter(&rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	if ((t = kmemu__flt_lookup(st, transaction, FK_TRANSACTION)))
+		transaction_end(st, t, &chain);
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, chain);
+	return t ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
+/* ---- sections --------------------------------------------------------------------------------- */
+
+kmemu_status kmemu_flt_section_create(PFLT_INSTANCE instance, PFILE_OBJECT file_object,
+				      PFLT_CONTEXT section_context,
+				      struct kmemu_flt_section **out)
+{
+	struct flt_state *st;
+	struct flt_instance *in;
+	struct flt_fobj *fo;
+	struct flt_ctx *c = NULL;
+	struct flt_section *sec;
+	kmemu_status rc;
+
+	if (out)
+		*out = NULL;
+	if (!(st = model_enter(&rc)))
+		return rc;
+	if (!out || !section_context)
+		return STATUS_INVALID_PARAMETER;
+	if (!(sec = kmemu__calloc(1, sizeof(*sec))))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	sec->obj.kind = FK_SECTION;
+	pthread_mutex_lock(&st->lock);
+	in = kmemu__flt_lookup(st, instance, FK_INSTANCE);
+	fo = kmemu__flt_lookup(st, file_object, FK_FILE_OBJECT);
+	c = kmemu__flt_ctx_lookup(st, section_context);
+	if (!in || !fo || !c || fo->stream->fcb->volume != in->volume ||
+	    c->type != FLT_SECTION_CONTEXT || c->filter != in->filter)
+		rc = STATUS_INVALID_PARAMETER;
+	else if (in->is_deleting || in->filter->is_unloading || fo->is_deleting)
+		rc = STATUS_FLT_DELETING_OBJECT;
+	else if (c->is_linked)
+		rc = STATUS_FLT_CONTEXT_ALREADY_LINKED;
+	else if (kmemu__flt_set_add(st, sec))
+		rc = STATUS_INSUFFICIENT_RESOURCES;
+	if (!rc) {
+		for (struct flt_section *o = fo->stream->sections; o; o = o->next)
+			if (o->instance == in)
+				rc = STATUS_FLT_CONTEXT_ALREADY_DEFINED;
+		if (rc)
+			kmemu__flt_set_del(st, sec);
+	}
+	if (rc) {
+		pthread_mutex_unlock(&st->lock);
+		kmemu__free(sec);
+		return rc;
+	}
+	sec->instance = in;
+	sec->stream = fo->stream;
+	kmemu__flt_attach(c, &sec->ctxs, in);
+	sec->next = fo->stream->sections;
+	fo->stream->sections = sec;
+	fo->stream->refs++;
+	pthread_mutex_unlock(&st->lock);
+	*out = (struct kmemu_flt_section *)sec;
+	return STATUS_SUCCESS;
+}
+
+kmemu_status kmemu_flt_section_close(struct kmemu_flt_section *section)
+{
+	struct flt_state *st;
+	struct flt_section *sec;
+	struct flt_ctx *chain = NULL;
+	kmemu_status rc;
+
+	if (!(st = model_enter(&rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	if ((sec = kmemu__flt_lookup(st, section, FK_SECTION)))
+		section_close(st, sec, &chain);
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, chain);
+	return sec ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
+void kmemu__flt_model_close(struct flt_state *st)
+{
+	struct flt_ctx *chain = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	while (st->volumes) {
+		struct flt_volume *v = st->volumes;
+
+		v->is_deleting = 1;
+		pthread_mutex_unlock(&st->lock);
+		volume_destroy(st, v);
+		pthread_mutex_lock(&st->lock);
+	}
+	while (st->transactions)
+		transaction_end(st, st->transactions, &chain);
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, chain);
+}
