@@ -17,3 +17,5 @@ find_program(KMEMU_WINE NAMES wine64 wine)
 if(KMEMU_WINE)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${KMEMU_WINE})
 endif()
+# C99 printf (%zu, %llu) from mingw-w64's own stdio instead of msvcrt's.
+set(CMAKE_C_FLAGS_INIT "-D__USE_MINGW_ANSI_STDIO=1")
