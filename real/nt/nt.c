@@ -122,6 +122,7 @@ struct nt_view {
 struct nt_handle {
 	struct nt_handle *next;
 	uintptr_t value;
+	int is_self;            /* a handle to the current process (process_open) */
 };
 
 struct nt_state {
@@ -154,12 +155,6 @@ static int nt_resolve(struct nt_api *a)
 
 /* ---- bookkeeping ------------------------------------------------------------ */
 
-/* 1 when @process names the current process (the pseudo handle). */
-static int nt_is_current(uintptr_t process)
-{
-	return process == NT_CURRENT_PROCESS;
-}
-
 static void nt_lock(struct nt_state *s)
 {
 	pthread_mutex_lock(&s->lock);
@@ -170,10 +165,24 @@ static void nt_unlock(struct nt_state *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* 1 when @process names the current process: the pseudo handle, or a
+ * handle kmemu_process_open() gave (the only process this backend has). */
+static int nt_is_current(struct nt_state *s, uintptr_t process)
+{
+	int self = process == NT_CURRENT_PROCESS;
+
+	nt_lock(s);
+	for (struct nt_handle *h = s->handles; h && !self; h = h->next)
+		self = h->value == process && h->is_self;
+	nt_unlock(s);
+	return self;
+}
+
 /* Take @h into the list (@rec preallocated: recording never fails). */
 static void nt_handle_add(struct nt_state *s, struct nt_handle *rec, uintptr_t h)
 {
 	rec->value = h;
+	rec->is_self = 0;
 	nt_lock(s);
 	rec->next = s->handles;
 	s->handles = rec;
@@ -349,6 +358,7 @@ static kmemu_status nt_process_open(void *st, kmemu_pid pid, uint32_t access, ui
 		return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 	}
 	nt_handle_add(s, rec, h);
+	rec->is_self = 1;  /* only this thread knows the handle yet */
 	*handle = h;
 	return rc;
 }
@@ -504,11 +514,39 @@ static kmemu_status nt_stats_get(void *st, struct kmemu_stats *out)
 	return STATUS_SUCCESS;
 }
 
+/*
+ * nt_check() - ops->check: the instance's own bookkeeping against the
+ * kernel (the kernel's invariants are not ours to see): the counts match
+ * the lists, and every view recorded is still a mapped view at its base.
+ * Return: STATUS_SUCCESS; STATUS_INTERNAL_ERROR with *@msg.
+ */
 static kmemu_status nt_check(void *st, const char **msg)
 {
-	(void)st;
-	(void)msg;
-	return STATUS_NOT_SUPPORTED;  /* the kernel's invariants are not ours to see */
+	struct nt_state *s = st;
+	const char *why = NULL;
+	uint64_t n = 0;
+
+	nt_lock(s);
+	for (struct nt_view *v = s->views; v && !why; v = v->next) {
+		struct nt_mbi m;
+
+		n++;
+		if (!NT_SUCCESS(s->api.query_vm(NT_CURRENT_PROCESS, (const void *)v->base, 0, &m,
+						 sizeof(m), NULL)) ||
+		    m.type != MEM_MAPPED || m.allocation_base != v->base)
+			why = "nt: a view the instance mapped is no longer mapped at its base";
+	}
+	if (!why && n != s->n_views)
+		why = "nt: the view count does not match the views recorded";
+	n = 0;
+	for (struct nt_handle *h = s->handles; h && !why; h = h->next)
+		n++;
+	if (!why && n != s->n_handles)
+		why = "nt: the handle count does not match the handles recorded";
+	nt_unlock(s);
+	if (msg)
+		*msg = why ? why : "";
+	return why ? STATUS_INTERNAL_ERROR : STATUS_SUCCESS;
 }
 
 static DWORD nt_wds_alloc(void *st, WD_KERNEL_BUFFER *kb)
@@ -613,7 +651,7 @@ static kmemu_status nt_mapped(struct nt_state *s, struct nt_view *rec, int32_t r
 	a->view_size = view_size;
 	if (a->has_offset)
 		a->offset = (uint64_t)offset->QuadPart;
-	if (nt_is_current(a->process))
+	if (nt_is_current(s, a->process))
 		nt_view_add(s, rec, a->base, a->offset, a->inherit);
 	else
 		kmemu__free(rec);
@@ -644,7 +682,7 @@ static kmemu_status nt_section_unmap(void *st, uintptr_t process, uintptr_t base
 	struct nt_state *s = st;
 	int32_t rc = s->api.unmap(process, (void *)base);
 
-	if (NT_SUCCESS(rc) && nt_is_current(process))
+	if (NT_SUCCESS(rc) && nt_is_current(s, process))
 		nt_view_forget(s, base);
 	return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 }
@@ -748,7 +786,7 @@ static kmemu_status nt_section_unmap_ex(void *st, uintptr_t process, uintptr_t b
 	if (!s->api.unmap_ex)
 		return STATUS_NOT_SUPPORTED;
 	rc = s->api.unmap_ex(process, (void *)base, flags);
-	if (NT_SUCCESS(rc) && nt_is_current(process))
+	if (NT_SUCCESS(rc) && nt_is_current(s, process))
 		nt_view_forget(s, base);
 	return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 }
