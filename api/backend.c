@@ -3,11 +3,12 @@
  * backend.c - the backend registry, the current instance and configuration.
  *
  * Backends register a static ops table; the emulator is registered first
- * and is the default, the linux backend (real/linux) second.  An instance's
+ * and is the default, the linux backend (real/linux) second; a Windows
+ * build registers only the nt backend (real/nt), its default.  An instance's
  * capabilities are its table's, less those its ->open reported lacking on
  * this machine (kmemu_backend_instance_lacks()).  The current instance is
  * process-wide: the first API call opens it from KMEMU_BACKEND (default
- * "emu") and kmemu_config_default(), and it is closed at exit so leak
+ * "emu", "nt" on Windows) and kmemu_config_default(), and it is closed at exit so leak
  * checkers see a clean process.
  */
 #include <pthread.h>
@@ -19,9 +20,15 @@
 #define REGISTRY_MAX 16
 
 static pthread_mutex_t backend_lock = PTHREAD_MUTEX_INITIALIZER;
+#ifdef _WIN32
+/* Windows builds hold neither the emulator nor the linux backend. */
+static const struct kmemu_backend_ops *registry[REGISTRY_MAX] = { &kmemu__nt_ops };
+static unsigned n_registry = 1;
+#else
 static const struct kmemu_backend_ops *registry[REGISTRY_MAX] = { &kmemu__emu_ops,
 								  &kmemu__linux_ops };
 static unsigned n_registry = 2;
+#endif
 /* Capabilities the ->open running on this thread found lacking. */
 static _Thread_local uint64_t opening_lacks;
 static struct kmemu_backend *current;   /* dispatch target, or NULL */
@@ -277,7 +284,7 @@ struct kmemu_backend *kmemu__current(void)
 		return b;
 	name = getenv("KMEMU_BACKEND");
 	if (!name || !*name)
-		name = "emu";
+		name = KMEMU__DEFAULT_BACKEND;
 	rc = kmemu_backend_open(name, NULL, &b);
 	if (rc) {
 		if (!warned++)

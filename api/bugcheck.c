@@ -11,6 +11,12 @@
  * aborts like a crashed machine.
  */
 #include <setjmp.h>
+#ifdef _WIN32
+/* No signal masks on Windows: the plain jumps (sigsetjmp(env, 0) is setjmp). */
+#define sigjmp_buf jmp_buf
+#define sigsetjmp(env, savemask) setjmp(env)
+#define siglongjmp longjmp
+#endif
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>

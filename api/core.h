@@ -41,7 +41,7 @@ char *kmemu__strdup(const char *s);
 /* Live heap blocks and bytes. */
 void kmemu__heap_stats(uint64_t *blocks, uint64_t *bytes);
 
-/* ---- fault.c: host syscall choke points ---------------------------------- */
+/* ---- fault.c: host syscall choke points (Linux builds only) -------------- */
 /* Acquiring syscalls can be failed (errno = ENOMEM / EMFILE); releasing ones
  * (munmap, close, punch) never are, so teardown paths always complete. */
 void *kmemu__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -78,6 +78,14 @@ struct kmemu_backend *kmemu__current(void);
 extern const struct kmemu_backend_ops kmemu__emu_ops;
 /* The linux backend's ops table (real/linux/machine.c). */
 extern const struct kmemu_backend_ops kmemu__linux_ops;
+/* The nt backend's ops table (real/nt/nt.c; Windows builds only). */
+extern const struct kmemu_backend_ops kmemu__nt_ops;
+/* The name of the default backend: "emu" on Linux, "nt" on Windows. */
+#ifdef _WIN32
+#define KMEMU__DEFAULT_BACKEND "nt"
+#else
+#define KMEMU__DEFAULT_BACKEND "emu"
+#endif
 
 /* ---- section_rules.c: pure section rules every backend applies ---------- */
 /* Size rules of ZwCreateSection (P4, SECTION_TOO_BIG, SEC_RESERVE limit). */

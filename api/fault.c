@@ -13,12 +13,14 @@
  * and byte counts used by leak checks are exact.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#endif
 #include "core.h"
 
 static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -186,6 +188,10 @@ void kmemu__heap_stats(uint64_t *blocks, uint64_t *bytes)
 }
 
 /* ---- host syscalls ----------------------------------------------------------- */
+/* Linux only: the emulator and the linux backend map memfds.  A Windows
+ * build (the nt backend) has neither, and passes its calls straight to
+ * ntdll, where the real kernel decides. */
+#ifndef _WIN32
 
 void *kmemu__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -228,3 +234,4 @@ int kmemu__sys_close(int fd)
 {
 	return close(fd);
 }
+#endif /* !_WIN32 */

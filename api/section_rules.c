@@ -12,7 +12,16 @@
  * no machine state; the caller calls it where its step comes in the order.
  */
 #include <string.h>
+#ifdef _WIN32
+/* Windows builds have no <sys/mman.h>; the host protection bits keep their
+ * POSIX values (only the Linux backends map with them). */
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#else
 #include <sys/mman.h>
+#endif
 #include <wdm.h>
 #include "core.h"
 

@@ -12,22 +12,36 @@
  * is a FAIL naming the signal (SIGALRM = timeout); an exit without a record
  * is a FAIL with the exit status (valgrind's --error-exitcode lands here).
  *
+ * On Windows (kmemu-conform.exe) there is no fork: the runner spawns its own
+ * executable again for one case ("--run-case ID", see win32.c) with stdout
+ * and stderr to one file, the same protocol; the runner kills it at the
+ * deadline (no alarm), and an unhandled exception ends it with the
+ * exception code as exit status, a FAIL naming that status.
+ *
  * Divisions: child-side state and checks; deviation markers; probes;
  * pattern helpers; the runner (parent side).
  */
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#ifdef _WIN32
+#include "win32/kmemu_conform_win32.h"
+/* No signal masks on Windows: the plain jumps. */
+#define sigjmp_buf jmp_buf
+#define sigsetjmp(env, savemask) setjmp(env)
+#define siglongjmp longjmp
+#else
+#include <poll.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#endif
 
 #define RESULT_TAG "\036RESULT "
 #define GRACE_SECONDS 5
@@ -299,6 +313,7 @@ int kmemu_broken(int cond)
  * filter's EPERM), the byte is touched under a SIGSEGV/SIGBUS handler.
  * Return: 1 accessible, 0 not, -1 unknown (touch it).
  */
+#ifndef _WIN32
 static int probe_kernel(volatile uint8_t *p, int write)
 {
 #if defined(__linux__)
@@ -357,6 +372,13 @@ static int probe(volatile uint8_t *p, int write)
 	sigaction(SIGBUS, &old_bus, NULL);
 	return ok;
 }
+#else
+/* Windows: the kernel is asked (VirtualQuery), nothing is touched. */
+static int probe(volatile uint8_t *p, int write)
+{
+	return kmemu_conform_w32_probe((const void *)(uintptr_t)p, write);
+}
+#endif
 
 /* kmemu_try_read() - see harness.h. */
 int kmemu_try_read(const void *p)
@@ -416,11 +438,16 @@ const char *kmemu_signal_name(int sig)
 		int sig;
 		const char *name;
 	} sigs[] = {
+#ifdef _WIN32
+		{ SIGSEGV, "SIGSEGV" }, { SIGABRT, "SIGABRT" }, { SIGFPE, "SIGFPE" },
+		{ SIGILL, "SIGILL" },   { SIGTERM, "SIGTERM" }, { SIGINT, "SIGINT" },
+#else
 		{ SIGSEGV, "SIGSEGV" }, { SIGBUS, "SIGBUS" },   { SIGABRT, "SIGABRT" },
 		{ SIGFPE, "SIGFPE" },   { SIGILL, "SIGILL" },   { SIGALRM, "SIGALRM" },
 		{ SIGKILL, "SIGKILL" }, { SIGTERM, "SIGTERM" }, { SIGTRAP, "SIGTRAP" },
 		{ SIGPIPE, "SIGPIPE" }, { SIGSYS, "SIGSYS" },   { SIGINT, "SIGINT" },
 		{ SIGQUIT, "SIGQUIT" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+#endif
 	};
 	static char buf[32];
 
@@ -444,8 +471,13 @@ static _Noreturn void child_main(const struct kmemu_case *c, const char *backend
 	memset(&cs, 0, sizeof(cs));
 	cs.backend = backend;
 	cs.forced = -1;
+#ifdef _WIN32
+	(void)timeout;  /* the runner kills the process at the deadline */
+	kmemu_conform_w32_child_setup();
+#else
 	if (timeout)
 		alarm(timeout);
+#endif
 	st = kmemu_backend_use(backend, NULL);
 	if (st != STATUS_SUCCESS) {
 		snprintf(cs.reason, sizeof(cs.reason), "cannot open backend '%s': 0x%08X (%s)",
@@ -475,7 +507,9 @@ static _Noreturn void child_main(const struct kmemu_case *c, const char *backend
 	kmemu_fault_set(NULL);
 	b = kmemu_backend_set_current(NULL);
 	kmemu_backend_close(b);
+#ifndef _WIN32
 	alarm(0);
+#endif
 
 	if (cs.forced >= 0)
 		r = (enum kmemu_result)cs.forced;
@@ -499,14 +533,25 @@ static _Noreturn void child_main(const struct kmemu_case *c, const char *backend
 	_exit((int)r);
 }
 
+/* kmemu_run_case_here() - the child's side of one case (harness.h). */
+_Noreturn void kmemu_run_case_here(const struct kmemu_case *c, const char *backend,
+				   unsigned timeout)
+{
+	child_main(c, backend, timeout);
+}
+
 /* ==== the runner (parent side) =============================================== */
 
 static double now_seconds(void)
 {
+#ifdef _WIN32
+	return kmemu_conform_w32_now();
+#else
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+#endif
 }
 
 /* Append @len bytes to a growing buffer; returns 0 on allocation failure. */
@@ -562,6 +607,48 @@ static void parse_output(char *raw, struct kmemu_case_outcome *out, int *have_re
 	out->diag = diag;
 }
 
+#ifdef _WIN32
+/* kmemu_run_case() - spawn "--run-case", collect its outcome (harness.h). */
+int kmemu_run_case(const struct kmemu_case *c, const char *backend, unsigned timeout,
+		   struct kmemu_case_outcome *out)
+{
+	char *raw = NULL, err[256];
+	uint32_t code = 0;
+	int timed_out = 0, have_rec = 0, rec_code = 0;
+	double start = now_seconds();
+
+	memset(out, 0, sizeof(*out));
+	fflush(stdout);
+	fflush(stderr);
+	if (kmemu_conform_w32_spawn_case(c->id, backend, timeout,
+					 timeout ? (timeout + GRACE_SECONDS) * 1000u : 0, &raw, &code,
+					 &timed_out, err, sizeof(err))) {
+		out->result = KMEMU_UNRESOLVED;
+		snprintf(out->reason, sizeof(out->reason), "cannot run the case: %s", err);
+		return -1;
+	}
+	out->seconds = now_seconds() - start;
+	parse_output(raw ? raw : (char *)"", out, &have_rec, &rec_code);
+	free(raw);
+	if (timed_out) {
+		out->result = KMEMU_FAIL;
+		snprintf(out->reason, sizeof(out->reason), "timed out after %u s (killed)", timeout);
+	} else if (have_rec && (uint32_t)rec_code == code && rec_code >= KMEMU_PASS &&
+		   rec_code <= KMEMU_XPASS) {
+		out->result = (enum kmemu_result)rec_code;
+	} else if (code >= 0xC0000000u) {
+		/* an unhandled exception: its code is the exit status */
+		out->result = KMEMU_FAIL;
+		snprintf(out->reason, sizeof(out->reason), "crashed: exception 0x%08X (%s)",
+			 (unsigned)code, kmemu_status_name((kmemu_status)code));
+	} else {
+		out->result = KMEMU_FAIL;
+		snprintf(out->reason, sizeof(out->reason), "child exited with status %u%s",
+			 (unsigned)code, have_rec ? " after its result record" : " without a result");
+	}
+	return 0;
+}
+#else
 /* kmemu_run_case() - fork, run @c in the child, collect its outcome (harness.h). */
 int kmemu_run_case(const struct kmemu_case *c, const char *backend, unsigned timeout,
 		   struct kmemu_case_outcome *out)
@@ -657,3 +744,4 @@ int kmemu_run_case(const struct kmemu_case *c, const char *backend, unsigned tim
 	}
 	return 0;
 }
+#endif /* !_WIN32 */

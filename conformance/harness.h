@@ -39,7 +39,10 @@
 #include <wds_lib.h>
 
 /* printf-style checking where the compiler has it (GCC, Clang). */
-#if defined(__GNUC__)
+#if defined(__GNUC__) && defined(_WIN32)
+/* mingw-w64 builds use its C99 stdio (__USE_MINGW_ANSI_STDIO): GNU formats */
+#define KMEMU_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
 #define KMEMU_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define KMEMU_PRINTF(fmt, args)
@@ -157,6 +160,26 @@ struct kmemu_case_outcome {
  */
 int kmemu_run_case(const struct kmemu_case *c, const char *backend, unsigned timeout,
 		   struct kmemu_case_outcome *out);
+
+/**
+ * kmemu_run_case_here() - run @c in this process as a case's child does:
+ * open @backend, run, print the result record, exit.  Windows has no fork:
+ * kmemu_run_case() spawns the runner again with "--run-case ID", which
+ * lands here.
+ * @timeout: unused on Windows (the runner kills the child at the deadline);
+ *           an alarm elsewhere.
+ */
+_Noreturn void kmemu_run_case_here(const struct kmemu_case *c, const char *backend,
+				   unsigned timeout);
+
+/* ==== expectations file selection (expect_name.c) ========================== */
+
+/* 1 when --expectations @arg is a path, 0 when it is a name ("nt-wine"). */
+int kmemu_conform_expectations_is_path(const char *arg);
+/* The expectations name of @backend: "nt-wine" under Wine (@wine = Wine's
+ * version), "nt-windows" on Windows (@wine NULL), else @backend itself. */
+const char *kmemu_conform_expectations_name(const char *backend, const char *wine, char *buf,
+					    size_t size);
 
 /* Name of a signal ("SIGSEGV"), or "signal N" in a static buffer. */
 const char *kmemu_signal_name(int sig);

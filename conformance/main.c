@@ -10,12 +10,13 @@
  *
  * The run: check the tables (every case names existing assertions, ids are
  * unique), look the backend up in the registry (unknown = exit 2), load the
- * backend's expectations (conformance/expectations/<backend>.txt), open one
+ * backend's expectations (conformance/expectations/<backend>.txt; for the
+ * nt backend nt-wine.txt under Wine, nt-windows.txt on Windows), open one
  * instance to learn what the backend can do on this machine
  * (kmemu_backend_caps: e.g. the linux backend without huge pages lacks
  * "contig"), then for each selected case either report UNSUPPORTED (a
- * missing capability) or run it in a forked child (harness.c).  Expectations turn a FAIL into XFAIL and
- * a PASS into XPASS.  TAP goes to stdout always; --format junit also writes
+ * missing capability) or run it in a forked child (harness.c).  Expectations turn a FAIL (or an
+ * UNRESOLVED: the deviation broke a setup step) into XFAIL and a PASS into XPASS.  TAP goes to stdout always; --format junit also writes
  * JUnit XML to --out, with the environment (backend, kernel, capabilities,
  * privileges, RLIMIT_MEMLOCK, huge pages) in <properties>.  --format matrix
  * runs nothing: it merges result files into a Markdown table (matrix.c).
@@ -23,6 +24,11 @@
  * Exit status: 0 when nothing FAILed, XPASSed or was
  * UNRESOLVED; 1 otherwise; 2 for usage errors, an unknown backend, broken
  * tables or a broken expectations file.
+ *
+ * On Windows (kmemu-conform.exe, the nt backend) each case runs in this
+ * executable spawned again with the hidden "--run-case ID" (harness.c,
+ * win32.c), and the expectations directory is also looked for next to the
+ * executable.
  *
  * Divisions: tables; expectations; listing and coverage; output (TAP,
  * JUnit); main.
@@ -33,12 +39,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
 #include "matrix.h"
+#ifdef _WIN32
+#include "win32/kmemu_conform_win32.h"
+#else
+#include <sys/resource.h>
+#endif
 
 #ifndef KMEMU_CONFORM_EXPECTATIONS_DIR
 #define KMEMU_CONFORM_EXPECTATIONS_DIR ""
@@ -220,22 +230,39 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-/* Pick the expectations file of @backend: an explicit path, else
- * $KMEMU_CONFORM_EXPECTATIONS_DIR, the source tree, the install tree. */
+/* Pick the expectations file of @backend: an explicit path, else the file
+ * of the run's expectations name (kmemu_conform_expectations_name(), or an
+ * explicit name) in $KMEMU_CONFORM_EXPECTATIONS_DIR, the source tree, the
+ * install tree, or (Windows) "expectations" beside the executable. */
 static int expectations_locate(const char *backend, const char *explicit_path)
 {
-	const char *dirs[3] = { getenv("KMEMU_CONFORM_EXPECTATIONS_DIR"),
+	const char *dirs[4] = { getenv("KMEMU_CONFORM_EXPECTATIONS_DIR"),
 				KMEMU_CONFORM_EXPECTATIONS_DIR,
-				KMEMU_CONFORM_INSTALLED_EXPECTATIONS_DIR };
+				KMEMU_CONFORM_INSTALLED_EXPECTATIONS_DIR, NULL };
+	const char *wine = NULL;
+	char name[128];
+#ifdef _WIN32
+	char exe_dir[1024], beside[1100];
 
-	if (explicit_path) {
+	if (kmemu_conform_w32_exe_dir(exe_dir, sizeof(exe_dir))) {
+		snprintf(beside, sizeof(beside), "%s\\expectations", exe_dir);
+		dirs[3] = beside;
+	}
+	wine = kmemu_conform_w32_wine_version();
+#endif
+
+	if (explicit_path && kmemu_conform_expectations_is_path(explicit_path)) {
 		snprintf(expectations_path, sizeof(expectations_path), "%s", explicit_path);
 		return 1;
 	}
-	for (size_t i = 0; i < 3; i++) {
+	if (explicit_path)
+		snprintf(name, sizeof(name), "%s", explicit_path);
+	else
+		kmemu_conform_expectations_name(backend, wine, name, sizeof(name));
+	for (size_t i = 0; i < 4; i++) {
 		if (!dirs[i] || !*dirs[i])
 			continue;
-		snprintf(expectations_path, sizeof(expectations_path), "%s/%s.txt", dirs[i], backend);
+		snprintf(expectations_path, sizeof(expectations_path), "%s/%s.txt", dirs[i], name);
 		if (access(expectations_path, R_OK) == 0)
 			return 1;
 	}
@@ -519,6 +546,7 @@ struct totals {
 	double seconds;
 };
 
+#ifndef _WIN32
 /* The value after "@key" in the text file @path (e.g. a /proc/meminfo
  * field), leading blanks skipped, up to the end of the line; "" if absent. */
 static const char *proc_field(const char *path, const char *key, char *buf, size_t size)
@@ -553,11 +581,15 @@ static const char *hugepages_string(char *buf, size_t size)
 		 free_[0] ? free_ : "?", sz[0] ? sz : "?");
 	return buf;
 }
+#endif
 
 /* "euid E, CAP_SYS_ADMIN yes|no, CAP_IPC_LOCK yes|no" (what the linux
  * backend needs for PFNs and for locking beyond RLIMIT_MEMLOCK). */
 static const char *privileges_string(char *buf, size_t size)
 {
+#ifdef _WIN32
+	return kmemu_conform_w32_privileges(buf, size);
+#else
 	char eff[32];
 	unsigned long long caps = 0;
 
@@ -566,6 +598,7 @@ static const char *privileges_string(char *buf, size_t size)
 	snprintf(buf, size, "euid %u, CAP_SYS_ADMIN %s, CAP_IPC_LOCK %s", (unsigned)geteuid(),
 		 caps & (1ull << 21) ? "yes" : "no", caps & (1ull << 14) ? "yes" : "no");
 	return buf;
+#endif
 }
 
 /* Write the JUnit XML report.  Return: 0, or -1 (reported) when @path
@@ -576,7 +609,9 @@ static int write_junit(const char *path, const char *backend, const struct kmemu
 {
 	char caps[512], buf[512], host[256] = "";
 	struct utsname u;
+#ifndef _WIN32
 	struct rlimit rl;
+#endif
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f = fopen(path, "w");
@@ -585,8 +620,13 @@ static int write_junit(const char *path, const char *backend, const struct kmemu
 		fprintf(stderr, "kmemu-conform: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+#ifdef _WIN32
+	kmemu_conform_w32_hostname(host, sizeof(host));
+	gmtime_s(&tm, &now);
+#else
 	gethostname(host, sizeof(host) - 1);
 	gmtime_r(&now, &tm);
+#endif
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuites name=\"kmemu-conform\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" "
 		   "skipped=\"%u\" time=\"%.3f\">\n",
@@ -610,6 +650,10 @@ static int write_junit(const char *path, const char *backend, const struct kmemu
 	xml_property(f, "capabilities", caps_string(inst_caps, caps, sizeof(caps)));
 	xml_property(f, "capabilities.declared", caps_string(ops->caps, caps, sizeof(caps)));
 	xml_property(f, "privileges", privileges_string(buf, sizeof(buf)));
+#ifdef _WIN32
+	xml_property(f, "wine", kmemu_conform_w32_wine_version() ? kmemu_conform_w32_wine_version()
+								  : "(none: Windows)");
+#else
 	xml_property(f, "hugepages", hugepages_string(buf, sizeof(buf)));
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
 		char soft[32], hard[32];
@@ -625,6 +669,7 @@ static int write_junit(const char *path, const char *backend, const struct kmemu
 		snprintf(buf, sizeof(buf), "soft %s, hard %s", soft, hard);
 		xml_property(f, "RLIMIT_MEMLOCK", buf);
 	}
+#endif
 	xml_property(f, "expectations", expectations_path[0] ? expectations_path : "(none)");
 	for (unsigned i = 0; i < n_filters; i++)
 		xml_property(f, "filter", filters[i]);
@@ -699,7 +744,9 @@ static void usage(FILE *f)
 		"  --out FILE          where the report of --format goes (tap: a copy of stdout)\n"
 		"  --backends          list the registered backends that open on this machine\n"
 		"  --timeout SEC       per-case time limit (default %u, 0 = none)\n"
-		"  --expectations FILE expected deviations (default expectations/<backend>.txt)\n"
+		"  --expectations FILE|NAME  expected deviations: a file, or a name looked up as\n"
+		"                      the default (expectations/<backend>.txt; for nt:\n"
+		"                      nt-wine.txt under Wine, nt-windows.txt on Windows)\n"
 		"  --list              print the cases and what they check, run nothing\n"
 		"  --coverage          print every assertion and the cases checking it\n"
 		"exit status: 0 all passed, 1 a FAIL/XPASS/UNRESOLVED, 2 usage or setup error\n",
@@ -730,6 +777,7 @@ static void list_backends(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *backend = NULL, *format = "tap", *out_path = NULL, *exp_path = NULL;
+	const char *run_case = NULL;  /* hidden: run one case here (a Windows child) */
 	unsigned timeout = DEFAULT_TIMEOUT;
 	int do_list = 0, do_coverage = 0, do_backends = 0, rc = 2, n_inputs = 0;
 	char **inputs = NULL;
@@ -785,6 +833,9 @@ int main(int argc, char **argv)
 			timeout = (unsigned)s;
 		} else if (!strcmp(a, "--expectations")) {
 			if (!(exp_path = opt_value(argc, argv, &i)))
+				return 2;
+		} else if (!strcmp(a, "--run-case")) {
+			if (!(run_case = opt_value(argc, argv, &i)))
 				return 2;
 		} else if (!strcmp(a, "--list")) {
 			do_list = 1;
@@ -848,6 +899,15 @@ int main(int argc, char **argv)
 		list_backends(stderr);
 		goto done;
 	}
+	if (run_case) {
+		const struct kmemu_case *c = case_find(run_case);
+
+		if (!c) {
+			fprintf(stderr, "kmemu-conform: no case '%s'\n", run_case);
+			goto done;
+		}
+		kmemu_run_case_here(c, backend, timeout);
+	}
 	if (do_list || do_coverage) {
 		if (do_list)
 			print_list();
@@ -895,6 +955,10 @@ int main(int argc, char **argv)
 		     caps_string(ops->caps & ~caps_here, caps, sizeof(caps)));
 	out2(stdout, copy, "# expectations: %s\n",
 	     expectations_path[0] ? expectations_path : "(none)");
+#ifdef _WIN32
+	out2(stdout, copy, "# host: %s%s\n", kmemu_conform_w32_wine_version() ? "Wine " : "Windows",
+	     kmemu_conform_w32_wine_version() ? kmemu_conform_w32_wine_version() : "");
+#endif
 	for (size_t i = 0; i < n; i++) {
 		const struct kmemu_case *c = run[i];
 		struct kmemu_case_outcome *o = &outs[i];
@@ -920,7 +984,8 @@ int main(int argc, char **argv)
 			kmemu_run_case(c, backend, timeout, o);
 		}
 		e = expectation_find(c->id);
-		if (e && o->result == KMEMU_FAIL) {
+		/* a listed deviation may break a setup step too (UNRESOLVED) */
+		if (e && (o->result == KMEMU_FAIL || o->result == KMEMU_UNRESOLVED)) {
 			o->result = KMEMU_XFAIL;
 			snprintf(o->reason, sizeof(o->reason), "%s", e->reason);
 		} else if (e && o->result == KMEMU_PASS) {
