@@ -200,7 +200,7 @@ WDFDRIVER WdfGetDriver(VOID)
 
 /* The verifier's leak report: every object of @g still alive, then a break;
  * the objects are freed afterwards (their types release what they hold). */
-static void driver_report_leaks(struct kmemu_wdf_globals *g)
+static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 {
 	struct kmemu_wdf_instance *inst = g->inst;
 	uint64_t n = 0;
@@ -243,12 +243,14 @@ static void driver_report_leaks(struct kmemu_wdf_globals *g)
 		kmemu__wdf_dbg_break(g, "kmemu_wdf_driver_unload",
 				     "%llu framework object(s) still alive at unload (pool leak)",
 				     (unsigned long long)n);
+	return n;
 }
 
-void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
+uint64_t kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 {
 	struct kmemu_wdf_instance *inst = g->inst;
 	struct kmemu_wdf_globals *prev = kmemu__wdf_enter(g);
+	uint64_t leaks;
 
 	if (call_unload && g->driver && g->config.EvtDriverUnload)
 		g->config.EvtDriverUnload((WDFDRIVER)kmemu__wdf_handle(g->driver));
@@ -258,7 +260,7 @@ void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 		g->driver = NULL;
 	}
 	kmemu__wdf_run_deferred(inst);
-	driver_report_leaks(g);
+	leaks = driver_report_leaks(g);
 	kmemu__wdf_leave(prev == g ? NULL : prev);
 	pthread_mutex_lock(&inst->lock);
 	for (struct kmemu_wdf_globals **pp = &inst->drivers; *pp; pp = &(*pp)->next)
@@ -268,6 +270,7 @@ void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 		}
 	pthread_mutex_unlock(&inst->lock);
 	kmemu__free(g);
+	return leaks;
 }
 
 /* ---- control API -------------------------------------------------------------- */
@@ -344,10 +347,9 @@ kmemu_status kmemu_wdf_driver_create(const char *name, const struct kmemu_wdf_dr
 	return STATUS_SUCCESS;
 }
 
-void kmemu_wdf_driver_unload(struct kmemu_wdf_driver *drv)
+uint64_t kmemu_wdf_driver_unload(struct kmemu_wdf_driver *drv)
 {
-	if (drv)
-		kmemu__wdf_driver_unload(DRV(drv), 1);
+	return drv ? kmemu__wdf_driver_unload(DRV(drv), 1) : 0;
 }
 
 WDFDRIVER kmemu_wdf_driver_handle(struct kmemu_wdf_driver *drv)

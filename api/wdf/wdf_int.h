@@ -322,8 +322,9 @@ unsigned kmemu__wdf_run_deferred(struct kmemu_wdf_instance *inst);
 /* ---- driver.c --------------------------------------------------------------- */
 
 /* Unload @g: EvtDriverUnload (if @call_unload), delete the driver object,
- * report leaks, free everything.  Context: no lock. */
-void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload);
+ * report leaks, free everything.  Return: the objects found alive.
+ * Context: no lock. */
+uint64_t kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload);
 
 /* ---- memory.c: WDFMEMORY ---------------------------------------------------- */
 
