@@ -192,6 +192,46 @@ static void test_close_cleans(void)
 	report("closing an instance unmaps its views and closes its handles", failed);
 }
 
+/* ---- ->open without memory, ->check catching a view unmapped behind its back ---- */
+
+static void test_open_and_check(void)
+{
+	struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .n = 0,
+					 .resources = KMEMU_FAULT_HEAP };
+	struct kmemu_backend *a = NULL, *b = NULL, *old;
+	const struct kmemu_backend_ops *ops;
+	const char *why = NULL;
+	void *bst;
+	HANDLE s;
+	NTSTATUS st;
+	uint8_t *v = NULL;
+	int failed = 0;
+
+	/* acquisition 0 is the api layer's instance, 1 the backend's state */
+	for (fc.n = 0; fc.n < 2; fc.n++) {
+		kmemu_fault_set(&fc);
+		CHECK(kmemu_backend_open("nt", NULL, &a) == STATUS_INSUFFICIENT_RESOURCES && !a);
+		kmemu_fault_set(NULL);
+	}
+	CHECK(kmemu_backend_open("nt", NULL, &a) == STATUS_SUCCESS);
+	CHECK(kmemu_backend_open("nt", NULL, &b) == STATUS_SUCCESS);
+	old = kmemu_backend_set_current(a);
+	s = make_section(0x10000, NULL);
+	if (s)
+		v = map(s, 0, 0, ViewUnmap, &st);
+	CHECK(v != NULL);
+	CHECK(kmemu_check(&why) == STATUS_SUCCESS);
+	/* instance b unmaps the view instance a recorded: a's records are stale */
+	ops = kmemu_backend_ops_of(b, &bst);
+	CHECK(ops->section_unmap(bst, (uintptr_t)-1, (uintptr_t)v) == STATUS_SUCCESS);
+	CHECK(kmemu_check(&why) == STATUS_INTERNAL_ERROR && why && strstr(why, "no longer mapped"));
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(a);
+	kmemu_backend_close(b);
+	report("open fails cleanly without memory; check sees a view unmapped behind its back",
+	       failed);
+}
+
 /* ---- the OOM loop over every acquiring slot -------------------------------------- */
 
 static const uint32_t oom_ok[] = { STATUS_INSUFFICIENT_RESOURCES };
@@ -285,6 +325,7 @@ int main(void)
 	test_unsupported();
 	test_test_side();
 	test_close_cleans();
+	test_open_and_check();
 	named = make_section(0x10000, "\\BaseNamedObjects\\kmemu-nt-oom");
 	ex = make_section(0x10000, NULL);
 	oom("create, map, unmap, close", op_create_map, NULL);
