@@ -204,6 +204,19 @@ static void nt_rec_forget(struct nt_state *s, struct nt_list *l, uintptr_t key)
 	kmemu__free(dead);
 }
 
+/* The base of the view holding @addr (an unmap may name any address in
+ * it), or @addr when no view holds it. */
+static uintptr_t nt_view_base(struct nt_state *s, uintptr_t addr)
+{
+	struct nt_mbi m;
+
+	if (NT_SUCCESS(s->api.query_vm(NT_CURRENT_PROCESS, (const void *)addr, 0, &m, sizeof(m),
+				       NULL)) &&
+	    m.type == MEM_MAPPED)
+		return (uintptr_t)m.allocation_base;
+	return addr;
+}
+
 /* After a call that opens a handle: on success record @h in @rec and give
  * it out, else free @rec.  Return: @rc. */
 static kmemu_status nt_keep_handle(struct nt_state *s, struct nt_rec *rec, kmemu_status rc,
@@ -646,10 +659,11 @@ static kmemu_status nt_section_map(void *st, struct kmemu_section_map_args *a)
 static kmemu_status nt_section_unmap(void *st, uintptr_t process, uintptr_t base)
 {
 	struct nt_state *s = st;
+	uintptr_t view = nt_view_base(s, base);
 	int32_t rc = s->api.unmap(process, (void *)base);
 
 	if (NT_SUCCESS(rc) && nt_is_current(s, process))
-		nt_rec_forget(s, &s->views, base);
+		nt_rec_forget(s, &s->views, view);
 	return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 }
 
@@ -747,13 +761,15 @@ static kmemu_status nt_section_map_ex(void *st, struct kmemu_section_map_args *a
 static kmemu_status nt_section_unmap_ex(void *st, uintptr_t process, uintptr_t base, uint32_t flags)
 {
 	struct nt_state *s = st;
+	uintptr_t view;
 	int32_t rc;
 
 	if (!s->api.unmap_ex)
 		return STATUS_NOT_SUPPORTED;
+	view = nt_view_base(s, base);
 	rc = s->api.unmap_ex(process, (void *)base, flags);
 	if (NT_SUCCESS(rc) && nt_is_current(s, process))
-		nt_rec_forget(s, &s->views, base);
+		nt_rec_forget(s, &s->views, view);
 	return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 }
 

@@ -157,7 +157,8 @@ static void test_test_side(void)
 	CHECK(st1.processes == 1);
 	CHECK(kmemu_check(&why) == STATUS_SUCCESS && why && !*why);
 	CHECK(kmemu_check(NULL) == STATUS_SUCCESS);
-	CHECK(ZwUnmapViewOfSection(ph, v) == STATUS_SUCCESS);  /* through a real process handle */
+	/* through a real process handle, by an address inside the view */
+	CHECK(ZwUnmapViewOfSection(ph, v + 0x1234) == STATUS_SUCCESS);
 	CHECK(kmemu_view_query(0, v, &vi) == STATUS_NOT_MAPPED_VIEW);
 	CHECK(ZwClose(ph) == STATUS_SUCCESS);
 	CHECK(ZwClose(s) == STATUS_SUCCESS);
