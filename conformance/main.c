@@ -791,6 +791,9 @@ int main(int argc, char **argv)
 	char caps[512];
 	size_t n = 0;
 
+#ifdef _WIN32
+	kmemu_conform_w32_binary_stdio();
+#endif
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

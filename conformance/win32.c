@@ -12,6 +12,8 @@
  * The only file of the runner that includes <windows.h>.
  */
 #include <windows.h>
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,14 @@ int kmemu_conform_uname(struct utsname *u)
 }
 
 /* ==== environment =============================================================== */
+
+void kmemu_conform_w32_binary_stdio(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
+}
 
 const char *kmemu_conform_w32_wine_version(void)
 {
