@@ -17,7 +17,8 @@
  * asked (the kernel grants it); creating, attaching to or forking emulated
  * processes is STATUS_NOT_SUPPORTED (KMEMU_CAP_MULTI_PROCESS clear).  The
  * test-side reads and writes are NtReadVirtualMemory/NtWriteVirtualMemory on
- * the current process, and kmemu_view_query() is NtQueryVirtualMemory; both
+ * the current process (after NtQueryVirtualMemory found the range
+ * committed), and kmemu_view_query() is NtQueryVirtualMemory; both
  * translate failures in status.c only.  No WinDriver, IRQL, bug check,
  * physical address, kernel-space view or fault injection exists in a user
  * process: those slots answer STATUS_NOT_SUPPORTED / WD_NOT_IMPLEMENTED and
@@ -381,6 +382,29 @@ static kmemu_status nt_kernel_write(void *st, uint64_t kaddr, const void *buf, s
 	return STATUS_NOT_SUPPORTED;
 }
 
+/* 1 when every page of [@addr, @addr + @len) is committed and accessible
+ * (not PAGE_NOACCESS, not a guard page), asked of NtQueryVirtualMemory.
+ * Wine's NtReadVirtualMemory of its own process reads freed (reserved)
+ * ranges as zeros: the test-side copies ask first, on Windows too. */
+static int nt_range_accessible(struct nt_state *s, uint64_t addr, size_t len)
+{
+	uint64_t end = addr + len;
+
+	if (end < addr)
+		return 0;
+	while (addr < end) {
+		struct nt_mbi m;
+
+		if (!NT_SUCCESS(s->api.query_vm(NT_CURRENT_PROCESS, (const void *)(uintptr_t)addr, 0,
+						&m, sizeof(m), NULL)) ||
+		    m.state != MEM_COMMIT || (m.protect & (PAGE_NOACCESS | PAGE_GUARD)) ||
+		    !m.region_size)
+			return 0;
+		addr = m.base + m.region_size;
+	}
+	return 1;
+}
+
 /* user_read / user_write: NtRead/WriteVirtualMemory on the current process. */
 static kmemu_status nt_user_copy(struct nt_state *s, kmemu_pid pid, uint64_t uaddr, void *buf,
 				 size_t len, int write)
@@ -392,6 +416,8 @@ static kmemu_status nt_user_copy(struct nt_state *s, kmemu_pid pid, uint64_t uad
 		return STATUS_INVALID_PARAMETER;
 	if (!len)
 		return STATUS_SUCCESS;
+	if (!nt_range_accessible(s, uaddr, len))
+		return STATUS_ACCESS_VIOLATION;
 	rc = write ? s->api.write_vm(NT_CURRENT_PROCESS, (void *)(uintptr_t)uaddr, buf, len, &done)
 		   : s->api.read_vm(NT_CURRENT_PROCESS, (void *)(uintptr_t)uaddr, buf, len, &done);
 	if (NT_SUCCESS(rc) && done != len)

@@ -160,6 +160,9 @@ static void test_test_side(void)
 	/* through a real process handle, by an address inside the view */
 	CHECK(ZwUnmapViewOfSection(ph, v + 0x1234) == STATUS_SUCCESS);
 	CHECK(kmemu_view_query(0, v, &vi) == STATUS_NOT_MAPPED_VIEW);
+	/* a view just unmapped: Wine's NtReadVirtualMemory alone reads zeros there */
+	CHECK(kmemu_user_read(0, (uintptr_t)v, back, 16) == STATUS_ACCESS_VIOLATION);
+	CHECK(kmemu_user_write(0, (uintptr_t)v, buf, 16) == STATUS_ACCESS_VIOLATION);
 	CHECK(ZwClose(ph) == STATUS_SUCCESS);
 	CHECK(ZwClose(s) == STATUS_SUCCESS);
 	CHECK(kmemu_stats_get(&st1) == STATUS_SUCCESS);
