@@ -58,6 +58,11 @@
 #endif
 
 #define DEFAULT_TIMEOUT 10u
+#ifdef _WIN32
+#define DEFAULT_BACKEND "nt"   /* the only backend of a Windows build */
+#else
+#define DEFAULT_BACKEND "emu"
+#endif
 #define MAX_FILTERS 32
 
 /* ==== tables ================================================================= */
@@ -735,7 +740,7 @@ static void usage(FILE *f)
 		"                     [--list] [--coverage]\n"
 		"       kmemu-conform --format matrix [--out FILE] RESULT-FILE...\n"
 		"       kmemu-conform --backends\n"
-		"  --backend NAME      backend to certify (default: $KMEMU_BACKEND or emu)\n"
+		"  --backend NAME      backend to certify (default: $KMEMU_BACKEND or %s)\n"
 		"  --filter GLOB       run only cases whose id matches (fnmatch; repeatable);\n"
 		"                      with --coverage, selects assertions\n"
 		"  --format tap|junit  junit: also write JUnit XML to --out (TAP stays on stdout)\n"
@@ -750,7 +755,7 @@ static void usage(FILE *f)
 		"  --list              print the cases and what they check, run nothing\n"
 		"  --coverage          print every assertion and the cases checking it\n"
 		"exit status: 0 all passed, 1 a FAIL/XPASS/UNRESOLVED, 2 usage or setup error\n",
-		DEFAULT_TIMEOUT);
+		DEFAULT_BACKEND, DEFAULT_TIMEOUT);
 }
 
 /* The value of option @argv[*i] (advances *i), or NULL after reporting. */
@@ -791,6 +796,9 @@ int main(int argc, char **argv)
 	char caps[512];
 	size_t n = 0;
 
+#ifdef _WIN32
+	kmemu_conform_w32_binary_stdio();
+#endif
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -883,7 +891,7 @@ int main(int argc, char **argv)
 	}
 	if (!backend)
 		backend = getenv("KMEMU_BACKEND") && *getenv("KMEMU_BACKEND") ? getenv("KMEMU_BACKEND")
-									       : "emu";
+									       : DEFAULT_BACKEND;
 
 	if (collect_cases()) {
 		fprintf(stderr, "kmemu-conform: out of memory\n");

@@ -48,6 +48,7 @@ struct run {
 	char *hugepages;        /* "nr N, free F, 2048 kB", or NULL */
 	char *memlock;          /* RLIMIT_MEMLOCK, or NULL */
 	char *privileges;       /* euid and capabilities, or NULL */
+	char *wine;             /* Wine's version (nt backend under Wine), or NULL */
 	struct result *results; /* in file order */
 	size_t n, cap;
 };
@@ -132,6 +133,7 @@ static void run_free(struct run *r)
 	free(r->hugepages);
 	free(r->memlock);
 	free(r->privileges);
+	free(r->wine);
 }
 
 /* ==== JUnit ==================================================================== */
@@ -207,6 +209,8 @@ static void junit_property(struct run *r, const char *tag)
 			slot = &r->memlock;
 		else if (!strcmp(name, "privileges"))
 			slot = &r->privileges;
+		else if (!strcmp(name, "wine") && value[0] != '(')  /* "(none: Windows)" */
+			slot = &r->wine;
 	}
 	if (slot && !*slot) {
 		*slot = value;
@@ -414,12 +418,18 @@ static void write_markdown(FILE *f, struct run *runs, int n)
 
 		for (size_t k = 0; k < runs[i].n; k++)
 			counts[runs[i].results[k].cell]++;
-		fprintf(f, "| %s | %u | %u | %u | %u | %u | %u | ", runs[i].backend, counts[CELL_PASS],
+		fprintf(f, "| %s%s | %u | %u | %u | %u | %u | %u | ", runs[i].backend,
+			runs[i].wine ? " (Wine)" : "", counts[CELL_PASS],
 			counts[CELL_FAIL], counts[CELL_XFAIL], counts[CELL_XPASS], counts[CELL_SKIP],
 			counts[CELL_UNRESOLVED]);
 		if (runs[i].kernel) {
 			fputs("kernel ", f);
 			md_text(f, runs[i].kernel);
+			fputs("; ", f);
+		}
+		if (runs[i].wine) {
+			fputs("Wine ", f);
+			md_text(f, runs[i].wine);
 			fputs("; ", f);
 		}
 		if (runs[i].privileges) {
@@ -447,6 +457,8 @@ static void write_markdown(FILE *f, struct run *runs, int n)
 		for (int j = 0; j < n; j++)
 			dup |= j != i && !strcmp(runs[j].backend, runs[i].backend);
 		fprintf(f, " %s", runs[i].backend);
+		if (runs[i].wine)  /* the nt backend's kernel is Wine's, not Windows' */
+			fprintf(f, " (Wine)");
 		if (dup)  /* the same backend twice (two machines): name the file */
 			fprintf(f, " (%s)", strrchr(runs[i].path, '/') ? strrchr(runs[i].path, '/') + 1
 								       : runs[i].path);

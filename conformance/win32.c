@@ -6,15 +6,17 @@
  * per case is this executable spawned again with a hidden "--run-case ID"
  * (CreateProcess, output to a temporary file, TerminateProcess at the
  * deadline), a probe asks VirtualQuery instead of process_vm_readv, and the
- * few POSIX calls the cases make for themselves (anonymous mmap, uname,
- * fnmatch) are served by win32/ compat headers whose functions live here.
+ * few POSIX calls the cases make for themselves (anonymous mmap, uname)
+ * are served by win32/ compat headers whose functions live here (fnmatch,
+ * portable, in win32/fnmatch.c).
  * The only file of the runner that includes <windows.h>.
  */
 #include <windows.h>
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "win32/fnmatch.h"
 #include "win32/kmemu_conform_win32.h"
 #include "win32/sys/mman.h"
 #include "win32/sys/utsname.h"
@@ -96,87 +98,15 @@ int kmemu_conform_uname(struct utsname *u)
 	return 0;
 }
 
-/* ==== fnmatch.h ================================================================ */
-
-/* Match one bracket set at *@pp against @ch; advances *@pp past it.
- * Return: 1 match, 0 no match, -1 no closing ']' (then '[' is literal). */
-static int bracket(const char **pp, char ch)
-{
-	const char *p = *pp + 1;
-	int neg = 0, match = 0;
-
-	if (*p == '!' || *p == '^') {
-		neg = 1;
-		p++;
-	}
-	if (*p == ']') {  /* a leading ']' is literal */
-		match |= ch == ']';
-		p++;
-	}
-	for (; *p && *p != ']'; p++) {
-		if (p[1] == '-' && p[2] && p[2] != ']') {
-			match |= ch >= p[0] && ch <= p[2];
-			p += 2;
-		} else {
-			match |= ch == *p;
-		}
-	}
-	if (!*p)
-		return -1;
-	*pp = p + 1;
-	return match != neg;
-}
-
-int kmemu_conform_fnmatch(const char *pattern, const char *string, int flags)
-{
-	const char *p = pattern, *s = string, *star_p = NULL, *star_s = NULL;
-
-	(void)flags;
-	while (*s) {
-		int m;
-
-		if (*p == '*') {
-			star_p = ++p;
-			star_s = s;
-			continue;
-		}
-		if (*p == '?') {
-			p++;
-			s++;
-			continue;
-		}
-		if (*p == '[') {
-			const char *q = p;
-
-			m = bracket(&q, *s);
-			if (m >= 0) {
-				if (m) {
-					p = q;
-					s++;
-					continue;
-				}
-				goto backtrack;
-			}
-		}
-		if (*p == '\\' && p[1])
-			p++;
-		if (*p && *p == *s) {
-			p++;
-			s++;
-			continue;
-		}
-backtrack:
-		if (!star_p)
-			return FNM_NOMATCH;
-		p = star_p;
-		s = ++star_s;
-	}
-	while (*p == '*')
-		p++;
-	return *p ? FNM_NOMATCH : 0;
-}
-
 /* ==== environment =============================================================== */
+
+void kmemu_conform_w32_binary_stdio(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
+}
 
 const char *kmemu_conform_w32_wine_version(void)
 {

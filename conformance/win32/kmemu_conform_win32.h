@@ -27,6 +27,10 @@ int kmemu_conform_w32_spawn_case(const char *id, const char *backend, unsigned t
  * process at once with the exception code as exit code (no debugger). */
 void kmemu_conform_w32_child_setup(void);
 
+/* stdout and stderr in binary mode: TAP, JUnit and the children's records
+ * end lines with LF, as on Linux (no CR added by the C runtime). */
+void kmemu_conform_w32_binary_stdio(void);
+
 /* Wine's version (ntdll's wine_get_version), or NULL on Windows. */
 const char *kmemu_conform_w32_wine_version(void);
 

@@ -17,7 +17,8 @@
  * asked (the kernel grants it); creating, attaching to or forking emulated
  * processes is STATUS_NOT_SUPPORTED (KMEMU_CAP_MULTI_PROCESS clear).  The
  * test-side reads and writes are NtReadVirtualMemory/NtWriteVirtualMemory on
- * the current process, and kmemu_view_query() is NtQueryVirtualMemory; both
+ * the current process (after NtQueryVirtualMemory found the range
+ * committed), and kmemu_view_query() is NtQueryVirtualMemory; both
  * translate failures in status.c only.  No WinDriver, IRQL, bug check,
  * physical address, kernel-space view or fault injection exists in a user
  * process: those slots answer STATUS_NOT_SUPPORTED / WD_NOT_IMPLEMENTED and
@@ -110,28 +111,26 @@ struct nt_api {
 	nt_same_fn same;              /* NULL where not exported */
 };
 
-/* A view this instance mapped in the current process. */
-struct nt_view {
-	struct nt_view *next;
-	uintptr_t base;
-	uint64_t offset;        /* section offset (the kernel does not report it) */
-	uint32_t inherit;       /* ViewShare / ViewUnmap */
+/* A view this instance mapped in the current process, or a handle it opened. */
+struct nt_rec {
+	struct nt_rec *next;
+	uintptr_t key;          /* the view's base / the handle's value */
+	uint64_t offset;        /* view: section offset (the kernel does not report it) */
+	uint32_t inherit;       /* view: ViewShare / ViewUnmap */
+	int is_self;            /* handle: to the current process (process_open) */
 };
 
-/* A handle this instance opened. */
-struct nt_handle {
-	struct nt_handle *next;
-	uintptr_t value;
-	int is_self;            /* a handle to the current process (process_open) */
+struct nt_list {
+	struct nt_rec *head;
+	uint64_t n;
 };
 
 struct nt_state {
 	pthread_mutex_t lock;   /* guards the lists */
 	struct nt_api api;
 	uint32_t pid;           /* the current process's id */
-	struct nt_view *views;
-	struct nt_handle *handles;
-	uint64_t n_views, n_handles;
+	struct nt_list views;    /* struct nt_rec of views */
+	struct nt_list handles;  /* struct nt_rec of handles */
 };
 
 /* Resolve every export; 0 when a required one is missing. */
@@ -172,68 +171,65 @@ static int nt_is_current(struct nt_state *s, uintptr_t process)
 	int self = process == NT_CURRENT_PROCESS;
 
 	nt_lock(s);
-	for (struct nt_handle *h = s->handles; h && !self; h = h->next)
-		self = h->value == process && h->is_self;
+	for (struct nt_rec *h = s->handles.head; h && !self; h = h->next)
+		self = h->key == process && h->is_self;
 	nt_unlock(s);
 	return self;
 }
 
-/* Take @h into the list (@rec preallocated: recording never fails). */
-static void nt_handle_add(struct nt_state *s, struct nt_handle *rec, uintptr_t h)
+/* Take @rec, keyed @key, into @l (@rec preallocated: recording never fails). */
+static void nt_rec_add(struct nt_state *s, struct nt_list *l, struct nt_rec *rec, uintptr_t key)
 {
-	rec->value = h;
-	rec->is_self = 0;
+	rec->key = key;
 	nt_lock(s);
-	rec->next = s->handles;
-	s->handles = rec;
-	s->n_handles++;
+	rec->next = l->head;
+	l->head = rec;
+	l->n++;
 	nt_unlock(s);
 }
 
-static void nt_handle_forget(struct nt_state *s, uintptr_t h)
+/* Drop the record keyed @key from @l (if this instance made it). */
+static void nt_rec_forget(struct nt_state *s, struct nt_list *l, uintptr_t key)
 {
-	struct nt_handle **pp, *dead = NULL;
+	struct nt_rec **pp, *dead = NULL;
 
 	nt_lock(s);
-	for (pp = &s->handles; *pp; pp = &(*pp)->next)
-		if ((*pp)->value == h) {
+	for (pp = &l->head; *pp; pp = &(*pp)->next)
+		if ((*pp)->key == key) {
 			dead = *pp;
 			*pp = dead->next;
-			s->n_handles--;
+			l->n--;
 			break;
 		}
 	nt_unlock(s);
 	kmemu__free(dead);
 }
 
-static void nt_view_add(struct nt_state *s, struct nt_view *rec, uintptr_t base, uint64_t offset,
-			uint32_t inherit)
+/* The base of the view holding @addr (an unmap may name any address in
+ * it), or @addr when no view holds it. */
+static uintptr_t nt_view_base(struct nt_state *s, uintptr_t addr)
 {
-	rec->base = base;
-	rec->offset = offset;
-	rec->inherit = inherit;
-	nt_lock(s);
-	rec->next = s->views;
-	s->views = rec;
-	s->n_views++;
-	nt_unlock(s);
+	struct nt_mbi m;
+
+	if (NT_SUCCESS(s->api.query_vm(NT_CURRENT_PROCESS, (const void *)addr, 0, &m, sizeof(m),
+				       NULL)) &&
+	    m.type == MEM_MAPPED)
+		return (uintptr_t)m.allocation_base;
+	return addr;
 }
 
-/* Drop the record of the view at @base (if this instance mapped it). */
-static void nt_view_forget(struct nt_state *s, uintptr_t base)
+/* After a call that opens a handle: on success record @h in @rec and give
+ * it out, else free @rec.  Return: @rc. */
+static kmemu_status nt_keep_handle(struct nt_state *s, struct nt_rec *rec, kmemu_status rc,
+				   uintptr_t h, uintptr_t *handle)
 {
-	struct nt_view **pp, *dead = NULL;
-
-	nt_lock(s);
-	for (pp = &s->views; *pp; pp = &(*pp)->next)
-		if ((*pp)->base == base) {
-			dead = *pp;
-			*pp = dead->next;
-			s->n_views--;
-			break;
-		}
-	nt_unlock(s);
-	kmemu__free(dead);
+	if (!NT_SUCCESS(rc)) {
+		kmemu__free(rec);
+		return rc;
+	}
+	nt_rec_add(s, &s->handles, rec, h);
+	*handle = h;
+	return rc;
 }
 
 /* ---- instance lifetime ----------------------------------------------------- */
@@ -270,18 +266,18 @@ static void nt_close(void *st)
 {
 	struct nt_state *s = st;
 
-	while (s->views) {
-		struct nt_view *v = s->views;
+	while (s->views.head) {
+		struct nt_rec *v = s->views.head;
 
-		s->views = v->next;
-		s->api.unmap(NT_CURRENT_PROCESS, (void *)v->base);
+		s->views.head = v->next;
+		s->api.unmap(NT_CURRENT_PROCESS, (void *)v->key);
 		kmemu__free(v);
 	}
-	while (s->handles) {
-		struct nt_handle *h = s->handles;
+	while (s->handles.head) {
+		struct nt_rec *h = s->handles.head;
 
-		s->handles = h->next;
-		s->api.close(h->value);
+		s->handles.head = h->next;
+		s->api.close(h->key);
 		kmemu__free(h);
 	}
 	pthread_mutex_destroy(&s->lock);
@@ -343,24 +339,18 @@ static kmemu_status nt_process_open(void *st, kmemu_pid pid, uint32_t access, ui
 	struct nt_state *s = st;
 	OBJECT_ATTRIBUTES oa = { .Length = sizeof(oa) };
 	struct nt_client_id cid = { .process = (uintptr_t)s->pid };
-	struct nt_handle *rec;
+	struct nt_rec *rec;
 	uintptr_t h = 0;
 	kmemu_status rc;
 
 	if (pid != s->pid)
 		return STATUS_INVALID_PARAMETER;
-	rec = kmemu__malloc(sizeof(*rec));
+	rec = kmemu__calloc(1, sizeof(*rec));
 	if (!rec)
 		return STATUS_INSUFFICIENT_RESOURCES;
+	rec->is_self = 1;
 	rc = s->api.open_process(&h, access, &oa, &cid);
-	if (!NT_SUCCESS(rc)) {
-		kmemu__free(rec);
-		return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
-	}
-	nt_handle_add(s, rec, h);
-	rec->is_self = 1;  /* only this thread knows the handle yet */
-	*handle = h;
-	return rc;
+	return nt_keep_handle(s, rec, kmemu__nt_status((uint32_t)rc, NT_OP_PASS), h, handle);
 }
 
 /* ---- test-side memory access -------------------------------------------------- */
@@ -392,6 +382,29 @@ static kmemu_status nt_kernel_write(void *st, uint64_t kaddr, const void *buf, s
 	return STATUS_NOT_SUPPORTED;
 }
 
+/* 1 when every page of [@addr, @addr + @len) is committed and accessible
+ * (not PAGE_NOACCESS, not a guard page), asked of NtQueryVirtualMemory.
+ * Wine's NtReadVirtualMemory of its own process reads freed (reserved)
+ * ranges as zeros: the test-side copies ask first, on Windows too. */
+static int nt_range_accessible(struct nt_state *s, uint64_t addr, size_t len)
+{
+	uint64_t end = addr + len;
+
+	if (end < addr)
+		return 0;
+	while (addr < end) {
+		struct nt_mbi m;
+
+		if (!NT_SUCCESS(s->api.query_vm(NT_CURRENT_PROCESS, (const void *)(uintptr_t)addr, 0,
+						&m, sizeof(m), NULL)) ||
+		    m.state != MEM_COMMIT || (m.protect & (PAGE_NOACCESS | PAGE_GUARD)) ||
+		    !m.region_size)
+			return 0;
+		addr = m.base + m.region_size;
+	}
+	return 1;
+}
+
 /* user_read / user_write: NtRead/WriteVirtualMemory on the current process. */
 static kmemu_status nt_user_copy(struct nt_state *s, kmemu_pid pid, uint64_t uaddr, void *buf,
 				 size_t len, int write)
@@ -403,6 +416,8 @@ static kmemu_status nt_user_copy(struct nt_state *s, kmemu_pid pid, uint64_t uad
 		return STATUS_INVALID_PARAMETER;
 	if (!len)
 		return STATUS_SUCCESS;
+	if (!nt_range_accessible(s, uaddr, len))
+		return STATUS_ACCESS_VIOLATION;
 	rc = write ? s->api.write_vm(NT_CURRENT_PROCESS, (void *)(uintptr_t)uaddr, buf, len, &done)
 		   : s->api.read_vm(NT_CURRENT_PROCESS, (void *)(uintptr_t)uaddr, buf, len, &done);
 	if (NT_SUCCESS(rc) && done != len)
@@ -460,8 +475,8 @@ static kmemu_status nt_view_query(void *st, kmemu_pid pid, const void *addr,
 		vi.size = r.base + r.region_size - m.allocation_base;
 	}
 	nt_lock(s);
-	for (struct nt_view *v = s->views; v; v = v->next)
-		if (v->base == m.allocation_base) {
+	for (struct nt_rec *v = s->views.head; v; v = v->next)
+		if (v->key == m.allocation_base) {
 			vi.section_offset = v->offset;
 			vi.inherit = v->inherit;
 		}
@@ -507,8 +522,8 @@ static kmemu_status nt_stats_get(void *st, struct kmemu_stats *out)
 	memset(out, 0, sizeof(*out));
 	kmemu__heap_stats(&out->heap_blocks, &out->heap_bytes);
 	nt_lock(s);
-	out->mappings = s->n_views;
-	out->handles_used = s->n_handles;
+	out->mappings = s->views.n;
+	out->handles_used = s->handles.n;
 	nt_unlock(s);
 	out->processes = 1;
 	return STATUS_SUCCESS;
@@ -527,21 +542,21 @@ static kmemu_status nt_check(void *st, const char **msg)
 	uint64_t n = 0;
 
 	nt_lock(s);
-	for (struct nt_view *v = s->views; v && !why; v = v->next) {
+	for (struct nt_rec *v = s->views.head; v && !why; v = v->next) {
 		struct nt_mbi m;
 
 		n++;
-		if (!NT_SUCCESS(s->api.query_vm(NT_CURRENT_PROCESS, (const void *)v->base, 0, &m,
+		if (!NT_SUCCESS(s->api.query_vm(NT_CURRENT_PROCESS, (const void *)v->key, 0, &m,
 						 sizeof(m), NULL)) ||
-		    m.type != MEM_MAPPED || m.allocation_base != v->base)
+		    m.type != MEM_MAPPED || m.allocation_base != v->key)
 			why = "nt: a view the instance mapped is no longer mapped at its base";
 	}
-	if (!why && n != s->n_views)
+	if (!why && n != s->views.n)
 		why = "nt: the view count does not match the views recorded";
 	n = 0;
-	for (struct nt_handle *h = s->handles; h && !why; h = h->next)
+	for (struct nt_rec *h = s->handles.head; h && !why; h = h->next)
 		n++;
-	if (!why && n != s->n_handles)
+	if (!why && n != s->handles.n)
 		why = "nt: the handle count does not match the handles recorded";
 	nt_unlock(s);
 	if (msg)
@@ -587,19 +602,6 @@ static void nt_attributes(OBJECT_ATTRIBUTES *oa, UNICODE_STRING *us, const uint1
 	}
 }
 
-/* Remember a new handle @h; when recording is impossible, close it again. */
-static kmemu_status nt_keep_handle(struct nt_state *s, struct nt_handle *rec, kmemu_status rc,
-				   uintptr_t h, uintptr_t *handle)
-{
-	if (!NT_SUCCESS(rc)) {
-		kmemu__free(rec);
-		return rc;
-	}
-	nt_handle_add(s, rec, h);
-	*handle = h;
-	return rc;
-}
-
 /* ops->section_create: NtCreateSection. */
 static kmemu_status nt_section_create(void *st, const struct kmemu_section_create_args *a,
 				      uintptr_t *handle)
@@ -608,7 +610,7 @@ static kmemu_status nt_section_create(void *st, const struct kmemu_section_creat
 	OBJECT_ATTRIBUTES oa;
 	UNICODE_STRING us;
 	LARGE_INTEGER size = { .QuadPart = a->size };
-	struct nt_handle *rec = kmemu__malloc(sizeof(*rec));
+	struct nt_rec *rec = kmemu__calloc(1, sizeof(*rec));
 	uintptr_t h = 0;
 	int32_t rc;
 
@@ -627,7 +629,7 @@ static kmemu_status nt_section_open(void *st, uint32_t access, const uint16_t *n
 	struct nt_state *s = st;
 	OBJECT_ATTRIBUTES oa;
 	UNICODE_STRING us;
-	struct nt_handle *rec = kmemu__malloc(sizeof(*rec));
+	struct nt_rec *rec = kmemu__calloc(1, sizeof(*rec));
 	uintptr_t h = 0;
 	int32_t rc;
 
@@ -639,7 +641,7 @@ static kmemu_status nt_section_open(void *st, uint32_t access, const uint16_t *n
 }
 
 /* After a map: copy the outputs back and remember a view of this process. */
-static kmemu_status nt_mapped(struct nt_state *s, struct nt_view *rec, int32_t rc,
+static kmemu_status nt_mapped(struct nt_state *s, struct nt_rec *rec, int32_t rc,
 			      struct kmemu_section_map_args *a, void *base, size_t view_size,
 			      const LARGE_INTEGER *offset)
 {
@@ -651,10 +653,13 @@ static kmemu_status nt_mapped(struct nt_state *s, struct nt_view *rec, int32_t r
 	a->view_size = view_size;
 	if (a->has_offset)
 		a->offset = (uint64_t)offset->QuadPart;
-	if (nt_is_current(s, a->process))
-		nt_view_add(s, rec, a->base, a->offset, a->inherit);
-	else
+	if (nt_is_current(s, a->process)) {
+		rec->offset = a->offset;
+		rec->inherit = a->inherit;
+		nt_rec_add(s, &s->views, rec, a->base);
+	} else {
 		kmemu__free(rec);
+	}
 	return rc;
 }
 
@@ -662,7 +667,7 @@ static kmemu_status nt_mapped(struct nt_state *s, struct nt_view *rec, int32_t r
 static kmemu_status nt_section_map(void *st, struct kmemu_section_map_args *a)
 {
 	struct nt_state *s = st;
-	struct nt_view *rec = kmemu__malloc(sizeof(*rec));
+	struct nt_rec *rec = kmemu__calloc(1, sizeof(*rec));
 	LARGE_INTEGER offset = { .QuadPart = (LONGLONG)a->offset };
 	void *base = (void *)a->base;
 	size_t view_size = (size_t)a->view_size;
@@ -680,10 +685,11 @@ static kmemu_status nt_section_map(void *st, struct kmemu_section_map_args *a)
 static kmemu_status nt_section_unmap(void *st, uintptr_t process, uintptr_t base)
 {
 	struct nt_state *s = st;
+	uintptr_t view = nt_view_base(s, base);
 	int32_t rc = s->api.unmap(process, (void *)base);
 
 	if (NT_SUCCESS(rc) && nt_is_current(s, process))
-		nt_view_forget(s, base);
+		nt_rec_forget(s, &s->views, view);
 	return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 }
 
@@ -704,7 +710,7 @@ static kmemu_status nt_handle_close(void *st, uintptr_t handle)
 	int32_t rc = s->api.close(handle);
 
 	if (NT_SUCCESS(rc))
-		nt_handle_forget(s, handle);
+		nt_rec_forget(s, &s->handles, handle);
 	return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 }
 
@@ -763,12 +769,12 @@ static kmemu_status nt_section_map_ex(void *st, struct kmemu_section_map_args *a
 	LARGE_INTEGER offset = { .QuadPart = (LONGLONG)a->offset };
 	void *base = (void *)a->base;
 	size_t view_size = (size_t)a->view_size;
-	struct nt_view *rec;
+	struct nt_rec *rec;
 	int32_t rc;
 
 	if (!s->api.map_ex)
 		return STATUS_NOT_SUPPORTED;
-	rec = kmemu__malloc(sizeof(*rec));
+	rec = kmemu__calloc(1, sizeof(*rec));
 	if (!rec)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	rc = s->api.map_ex(a->section, a->process, &base, a->has_offset ? &offset : NULL,
@@ -781,13 +787,15 @@ static kmemu_status nt_section_map_ex(void *st, struct kmemu_section_map_args *a
 static kmemu_status nt_section_unmap_ex(void *st, uintptr_t process, uintptr_t base, uint32_t flags)
 {
 	struct nt_state *s = st;
+	uintptr_t view;
 	int32_t rc;
 
 	if (!s->api.unmap_ex)
 		return STATUS_NOT_SUPPORTED;
+	view = nt_view_base(s, base);
 	rc = s->api.unmap_ex(process, (void *)base, flags);
 	if (NT_SUCCESS(rc) && nt_is_current(s, process))
-		nt_view_forget(s, base);
+		nt_rec_forget(s, &s->views, view);
 	return kmemu__nt_status((uint32_t)rc, NT_OP_PASS);
 }
 

@@ -157,8 +157,12 @@ static void test_test_side(void)
 	CHECK(st1.processes == 1);
 	CHECK(kmemu_check(&why) == STATUS_SUCCESS && why && !*why);
 	CHECK(kmemu_check(NULL) == STATUS_SUCCESS);
-	CHECK(ZwUnmapViewOfSection(ph, v) == STATUS_SUCCESS);  /* through a real process handle */
+	/* through a real process handle, by an address inside the view */
+	CHECK(ZwUnmapViewOfSection(ph, v + 0x1234) == STATUS_SUCCESS);
 	CHECK(kmemu_view_query(0, v, &vi) == STATUS_NOT_MAPPED_VIEW);
+	/* a view just unmapped: Wine's NtReadVirtualMemory alone reads zeros there */
+	CHECK(kmemu_user_read(0, (uintptr_t)v, back, 16) == STATUS_ACCESS_VIOLATION);
+	CHECK(kmemu_user_write(0, (uintptr_t)v, buf, 16) == STATUS_ACCESS_VIOLATION);
 	CHECK(ZwClose(ph) == STATUS_SUCCESS);
 	CHECK(ZwClose(s) == STATUS_SUCCESS);
 	CHECK(kmemu_stats_get(&st1) == STATUS_SUCCESS);
@@ -190,6 +194,46 @@ static void test_close_cleans(void)
 	/* the view and the section's last handle went with the instance */
 	CHECK(kmemu_view_query(0, v, &vi) == STATUS_NOT_MAPPED_VIEW);
 	report("closing an instance unmaps its views and closes its handles", failed);
+}
+
+/* ---- ->open without memory, ->check catching a view unmapped behind its back ---- */
+
+static void test_open_and_check(void)
+{
+	struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .n = 0,
+					 .resources = KMEMU_FAULT_HEAP };
+	struct kmemu_backend *a = NULL, *b = NULL, *old;
+	const struct kmemu_backend_ops *ops;
+	const char *why = NULL;
+	void *bst;
+	HANDLE s;
+	NTSTATUS st;
+	uint8_t *v = NULL;
+	int failed = 0;
+
+	/* acquisition 0 is the api layer's instance, 1 the backend's state */
+	for (fc.n = 0; fc.n < 2; fc.n++) {
+		kmemu_fault_set(&fc);
+		CHECK(kmemu_backend_open("nt", NULL, &a) == STATUS_INSUFFICIENT_RESOURCES && !a);
+		kmemu_fault_set(NULL);
+	}
+	CHECK(kmemu_backend_open("nt", NULL, &a) == STATUS_SUCCESS);
+	CHECK(kmemu_backend_open("nt", NULL, &b) == STATUS_SUCCESS);
+	old = kmemu_backend_set_current(a);
+	s = make_section(0x10000, NULL);
+	if (s)
+		v = map(s, 0, 0, ViewUnmap, &st);
+	CHECK(v != NULL);
+	CHECK(kmemu_check(&why) == STATUS_SUCCESS);
+	/* instance b unmaps the view instance a recorded: a's records are stale */
+	ops = kmemu_backend_ops_of(b, &bst);
+	CHECK(ops->section_unmap(bst, (uintptr_t)-1, (uintptr_t)v) == STATUS_SUCCESS);
+	CHECK(kmemu_check(&why) == STATUS_INTERNAL_ERROR && why && strstr(why, "no longer mapped"));
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(a);
+	kmemu_backend_close(b);
+	report("open fails cleanly without memory; check sees a view unmapped behind its back",
+	       failed);
 }
 
 /* ---- the OOM loop over every acquiring slot -------------------------------------- */
@@ -285,6 +329,7 @@ int main(void)
 	test_unsupported();
 	test_test_side();
 	test_close_cleans();
+	test_open_and_check();
 	named = make_section(0x10000, "\\BaseNamedObjects\\kmemu-nt-oom");
 	ex = make_section(0x10000, NULL);
 	oom("create, map, unmap, close", op_create_map, NULL);
