@@ -173,8 +173,7 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
 
 PWSTR WdfDriverGetRegistryPath(WDFDRIVER Driver)
 {
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), Driver,
-							   KMEMU_FX_TYPE_DRIVER,
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Driver, KMEMU_FX_TYPE_DRIVER,
 							   "WdfDriverGetRegistryPath");
 
 	return o ? o->globals->registry_buf : NULL;
@@ -182,8 +181,7 @@ PWSTR WdfDriverGetRegistryPath(WDFDRIVER Driver)
 
 PDRIVER_OBJECT WdfDriverWdmGetDriverObject(WDFDRIVER Driver)
 {
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), Driver,
-							   KMEMU_FX_TYPE_DRIVER,
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Driver, KMEMU_FX_TYPE_DRIVER,
 							   "WdfDriverWdmGetDriverObject");
 
 	return o ? &o->globals->driver_object : NULL;
