@@ -196,8 +196,9 @@ WDFDRIVER WdfGetDriver(VOID)
 
 /* ---- unload ----------------------------------------------------------------- */
 
-/* The verifier's leak report: every object of @g still alive, then a break;
- * the objects are freed afterwards (their types release what they hold). */
+/* The verifier's leak report: every object of @g still alive is printed and
+ * freed (its type releases what it holds).  The break follows at the end of
+ * the unload. */
 static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 {
 	struct kmemu_wdf_instance *inst = g->inst;
@@ -237,10 +238,6 @@ static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 			c->destroy = NULL;
 		kmemu__wdf_object_unref(o, NULL, 0, NULL, "kmemu_wdf_driver_unload");
 	}
-	if (n && g->verifier)
-		kmemu__wdf_dbg_break(g, "kmemu_wdf_driver_unload",
-				     "%llu framework object(s) still alive at unload (pool leak)",
-				     (unsigned long long)n);
 	return n;
 }
 
@@ -267,6 +264,19 @@ uint64_t kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 			break;
 		}
 	pthread_mutex_unlock(&inst->lock);
+	/* The leak break comes last, on a copy of the globals: with the fatal
+	 * break policy it is a bug check that may unwind, and the driver is
+	 * entirely gone by then. */
+	if (leaks && g->verifier) {
+		struct kmemu_wdf_globals copy = *g;
+
+		copy.next = NULL;
+		kmemu__free(g);
+		kmemu__wdf_dbg_break(&copy, "kmemu_wdf_driver_unload",
+				     "%llu framework object(s) still alive at unload (pool leak)",
+				     (unsigned long long)leaks);
+		return leaks;
+	}
 	kmemu__free(g);
 	return leaks;
 }
