@@ -552,30 +552,36 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 	return STATUS_SUCCESS;
 }
 
-/* Run @o's cleanup callbacks once each (object's, then each context's). */
-static void object_run_cleanup(struct kmemu_wdf_object *o)
+/* Call the callback in *@slot, if any, after clearing it (at most once). */
+static void callback_once(PFN_WDF_OBJECT_CONTEXT_CLEANUP *slot, WDFOBJECT h)
 {
-	struct kmemu_wdf_globals *prev;
+	PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = *slot;
+
+	*slot = NULL;
+	if (fn)
+		fn(h);
+}
+
+/* Run @o's cleanup (@destroy 0) or destroy callbacks once each: the
+ * object's, then each context's in order, acting for @o's driver. */
+static void object_run_callbacks(struct kmemu_wdf_object *o, int destroy)
+{
+	struct kmemu_wdf_globals *prev = kmemu__wdf_enter(o->globals);
 	WDFOBJECT h = kmemu__wdf_handle(o);
 
+	callback_once(destroy ? &o->destroy : &o->cleanup, h);
+	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
+		callback_once(destroy ? &c->destroy : &c->cleanup, h);
+	kmemu__wdf_leave(prev);
+}
+
+/* Run @o's cleanup callbacks, unless they ran already. */
+static void object_run_cleanup(struct kmemu_wdf_object *o)
+{
 	if (o->cleanup_done)
 		return;
 	o->cleanup_done = 1;
-	prev = kmemu__wdf_enter(o->globals);
-	if (o->cleanup) {
-		PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = o->cleanup;
-
-		o->cleanup = NULL;
-		fn(h);
-	}
-	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-		if (c->cleanup) {
-			PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = c->cleanup;
-
-			c->cleanup = NULL;
-			fn(h);
-		}
-	kmemu__wdf_leave(prev);
+	object_run_callbacks(o, 0);
 }
 
 /* Refcount reached 0: cleanup (if not run), destroy callbacks, type destroy,
@@ -584,25 +590,9 @@ static void object_destroy(struct kmemu_wdf_object *o)
 {
 	struct kmemu_wdf_globals *g = o->globals;
 	struct kmemu_wdf_instance *inst = g->inst;
-	struct kmemu_wdf_globals *prev;
-	WDFOBJECT h = kmemu__wdf_handle(o);
 
 	object_run_cleanup(o);
-	prev = kmemu__wdf_enter(g);
-	if (o->destroy) {
-		PFN_WDF_OBJECT_CONTEXT_DESTROY fn = o->destroy;
-
-		o->destroy = NULL;
-		fn(h);
-	}
-	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-		if (c->destroy) {
-			PFN_WDF_OBJECT_CONTEXT_DESTROY fn = c->destroy;
-
-			c->destroy = NULL;
-			fn(h);
-		}
-	kmemu__wdf_leave(prev);
+	object_run_callbacks(o, 1);
 	if (o->ops->destroy)
 		o->ops->destroy(o);
 	pthread_mutex_lock(&inst->lock);
@@ -889,32 +879,36 @@ VOID WdfObjectDelete(WDFOBJECT Object)
 	kmemu__wdf_object_delete(o);
 }
 
-VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
+/* The object of WdfObjectReference/Dereference: a NULL handle is 0x10D/4
+ * (these two DDIs check the pointer first), then §0.3 as FX_TYPE_OBJECT and
+ * the completed-request rule.  NULL when the call must do nothing more. */
+static struct kmemu_wdf_object *object_ref_target(WDFOBJECT h, const char *fn, uintptr_t caller)
 {
-	static const char fn[] = "WdfObjectReferenceActual";
 	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
 	struct kmemu_wdf_object *o;
 
-	if (!g || kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
-		return;
-	o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
-	if (!o || kmemu__wdf_memory_after_completion(o, fn))
-		return;
-	kmemu__wdf_object_ref(o, Tag, Line, File);
+	if (!g || kmemu__wdf_pointer_null(g, h, fn, caller))
+		return NULL;
+	o = kmemu__wdf_object_get(g, h, KMEMU_FX_TYPE_OBJECT, fn);
+	return o && !kmemu__wdf_memory_after_completion(o, fn) ? o : NULL;
+}
+
+VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
+{
+	struct kmemu_wdf_object *o = object_ref_target(Handle, "WdfObjectReferenceActual",
+						       KMEMU_WDF_CALLER);
+
+	if (o)
+		kmemu__wdf_object_ref(o, Tag, Line, File);
 }
 
 VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
 {
 	static const char fn[] = "WdfObjectDereferenceActual";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o;
+	struct kmemu_wdf_object *o = object_ref_target(Handle, fn, KMEMU_WDF_CALLER);
 
-	if (!g || kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
-		return;
-	o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
-	if (!o || kmemu__wdf_memory_after_completion(o, fn))
-		return;
-	kmemu__wdf_object_unref(o, Tag, Line, File, fn);
+	if (o)
+		kmemu__wdf_object_unref(o, Tag, Line, File, fn);
 }
 
 PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE_INFO TypeInfo)
