@@ -94,17 +94,6 @@ void kmemu__wdf_memory_set_request_completed(struct kmemu_wdf_object *mem, const
 	pthread_mutex_unlock(&mem->globals->inst->lock);
 }
 
-/* The largest buffer the machine's pool could hold: its RAM. */
-static uint64_t memory_pool_limit(struct kmemu_wdf_globals *g)
-{
-	struct kmemu_backend *b = g->inst->backend;
-	struct kmemu_stats s;
-
-	if (b && b->ops->stats_get(b->st, &s) == STATUS_SUCCESS && s.frames_total)
-		return s.frames_total * PAGE_SIZE;
-	return 1ull << 30;
-}
-
 /* 1 for the paged pool types of §2.1 step 3 (POOL_COLD_ALLOCATION ignored). */
 static int pool_is_paged(POOL_TYPE t)
 {
@@ -152,7 +141,7 @@ NTSTATUS WdfMemoryCreate(PWDF_OBJECT_ATTRIBUTES Attributes, POOL_TYPE PoolType, 
 	m->pool_type = PoolType;
 	m->tag = PoolTag;
 	m->obj.is_passive_dispose = paged;
-	if (BufferSize <= memory_pool_limit(g)) {
+	if (BufferSize <= g->inst->pool_limit) {  /* no pool is larger than RAM */
 		if (BufferSize >= PAGE_SIZE) {
 			m->alloc = kmemu__malloc(BufferSize + PAGE_SIZE - 1);
 			m->buffer = m->alloc ? (void *)(((uintptr_t)m->alloc + PAGE_SIZE - 1) &

@@ -78,8 +78,14 @@ struct kmemu_wdf_instance *kmemu__wdf_instance(void)
 	if (!inst) {
 		inst = kmemu__calloc(1, sizeof(*inst));
 		if (inst) {
+			struct kmemu_stats ks;
+
 			pthread_mutex_init(&inst->lock, NULL);
 			inst->backend = b;
+			inst->pool_limit = b->ops->stats_get(b->st, &ks) == STATUS_SUCCESS &&
+							   ks.frames_total
+						   ? ks.frames_total * KMEMU_PAGE_SIZE
+						   : 1ull << 30;
 			b->wdf = inst;
 			b->wdf_close = instance_close;
 		}
@@ -88,12 +94,17 @@ struct kmemu_wdf_instance *kmemu__wdf_instance(void)
 	return inst;
 }
 
-uint8_t kmemu__wdf_irql(void)
+/* The IRQL of the calling thread on @inst's machine. */
+static uint8_t instance_irql(const struct kmemu_wdf_instance *inst)
 {
-	struct kmemu_wdf_instance *inst = kmemu__wdf_instance();
 	struct kmemu_backend *b = inst ? inst->backend : NULL;
 
 	return b ? b->ops->irql_get(b->st) : PASSIVE_LEVEL;
+}
+
+uint8_t kmemu__wdf_irql(void)
+{
+	return instance_irql(kmemu__wdf_instance());
 }
 
 /* 1 when @g is a loaded driver of @inst.  Caller holds inst->lock. */
@@ -105,11 +116,13 @@ static int globals_loaded(struct kmemu_wdf_instance *inst, struct kmemu_wdf_glob
 	return 0;
 }
 
-/* The driver of this thread without any report: NULL when none is loaded. */
-static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst)
+/* The driver of this thread without any report: NULL when none is loaded.
+ * *@deferred: 1 when disposals wait for PASSIVE_LEVEL. */
+static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst, int *deferred)
 {
 	struct kmemu_wdf_globals *g = NULL;
 
+	*deferred = 0;
 	if (!inst)
 		return NULL;
 	pthread_mutex_lock(&inst->lock);
@@ -117,6 +130,7 @@ static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst)
 		g = thread_globals;
 	else
 		g = inst->drivers;
+	*deferred = inst->deferred != NULL;
 	pthread_mutex_unlock(&inst->lock);
 	return g;
 }
@@ -124,9 +138,10 @@ static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst)
 struct kmemu_wdf_globals *kmemu__wdf_globals(const char *function)
 {
 	struct kmemu_wdf_instance *inst = kmemu__wdf_instance();
-	struct kmemu_wdf_globals *g = globals_peek(inst);
+	int deferred;
+	struct kmemu_wdf_globals *g = globals_peek(inst, &deferred);
 
-	if (inst && inst->deferred)
+	if (deferred)
 		kmemu__wdf_run_deferred(inst);
 	if ((!g || !g->driver) && function) {
 		kmemu__bugcheck(function,
@@ -213,7 +228,7 @@ NTSTATUS kmemu__wdf_check_irql(struct kmemu_wdf_globals *g, uint8_t max, const c
 
 	if (!g || !g->verifier)
 		return STATUS_SUCCESS;
-	irql = kmemu__wdf_irql();
+	irql = instance_irql(g->inst);
 	if (irql <= max)
 		return STATUS_SUCCESS;
 	kmemu__wdf_dbg_break(g, function, "called at IRQL %u, above the maximum %u", irql, max);
@@ -284,7 +299,7 @@ struct kmemu_wdf_object *kmemu__wdf_object_get(struct kmemu_wdf_globals *g, WDFO
 		return NULL;
 	}
 	o = kmemu__wdf_decode(h);
-	inst = kmemu__wdf_instance();
+	inst = g ? g->inst : kmemu__wdf_instance();
 	if (inst) {
 		pthread_mutex_lock(&inst->lock);
 		live = registry_has(inst, o);
@@ -723,7 +738,7 @@ void kmemu__wdf_object_delete(struct kmemu_wdf_object *o)
 {
 	struct kmemu_wdf_instance *inst = o->globals->inst;
 	int defer;
-	uint8_t irql = kmemu__wdf_irql();
+	uint8_t irql = instance_irql(inst);
 
 	pthread_mutex_lock(&inst->lock);
 	if (o->state != KMEMU_WDF_CREATED) {
@@ -752,7 +767,7 @@ unsigned kmemu__wdf_run_deferred(struct kmemu_wdf_instance *inst)
 
 	if (!inst)
 		return 0;
-	while (kmemu__wdf_irql() == PASSIVE_LEVEL) {
+	while (instance_irql(inst) == PASSIVE_LEVEL) {
 		struct kmemu_wdf_object *o;
 
 		pthread_mutex_lock(&inst->lock);
@@ -861,9 +876,7 @@ long kmemu__wdf_object_tag_count(struct kmemu_wdf_object *o, const void *tag)
 VOID WdfObjectDelete(WDFOBJECT Object)
 {
 	static const char fn[] = "WdfObjectDelete";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Object, KMEMU_FX_TYPE_OBJECT, fn)
-				       : NULL;
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Object, KMEMU_FX_TYPE_OBJECT, fn);
 
 	if (!o)
 		return;
@@ -914,9 +927,7 @@ VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH Fil
 PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE_INFO TypeInfo)
 {
 	static const char fn[] = "WdfObjectGetTypedContextWorker";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn)
-				       : NULL;
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Handle, KMEMU_FX_TYPE_OBJECT, fn);
 	void *data = NULL;
 
 	if (!o || kmemu__wdf_pointer_null(o->globals, TypeInfo, fn, KMEMU_WDF_CALLER))
@@ -960,9 +971,8 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 				  PVOID *Context)
 {
 	static const char fn[] = "WdfObjectAllocateContext";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn)
-				       : NULL;
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Handle, KMEMU_FX_TYPE_OBJECT, fn);
+	struct kmemu_wdf_globals *g;
 	struct kmemu_wdf_context *c, **pp;
 	NTSTATUS st;
 

@@ -155,6 +155,7 @@ struct kmemu_wdf_instance {
 	struct kmemu_wdf_object *buckets[KMEMU_WDF_BUCKETS];  /* registry of live objects */
 	uint64_t n_objects;                        /* registered objects */
 	uint64_t serial;                           /* last creation serial */
+	uint64_t pool_limit;                       /* largest buffer: the machine's RAM */
 };
 
 /* ---- object.c: instance, globals, handles --------------------------------- */
