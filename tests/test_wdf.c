@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <kmemu/wdf.h>
@@ -362,6 +363,61 @@ static void test_wdf_driver_create_statuses(void **state)
 	/* the default pool tag: the first four characters of the name */
 	assert_int_equal(g->pool_tag, 'k' | 'm' << 8 | 't' << 16 | 'e' << 24);
 	kmemu_wdf_driver_unload(d);
+	KMEMU_TEST_CLEAN();
+}
+
+static void test_wdf_verifier_defaults(void **state)
+{
+	struct kmemu_wdf_driver_options o = { .quiet = 1, .version_minor = 7 };
+	struct kmemu_wdf_driver *d;
+	struct kmemu_wdf_globals *g;
+	struct args ar = { 0 };
+	KT_BEGIN();
+
+	(void)state;
+	/* default: on, break policy continue, KMDF 1.33 */
+	unsetenv("KMEMU_VERIFIER");
+	unsetenv("KMEMU_WDF_BREAK");
+	assert_status(kmemu_wdf_driver_create("dflt", NULL, NULL, &d), STATUS_SUCCESS);
+	g = (struct kmemu_wdf_globals *)(void *)d;
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
+	assert_int_equal(g->break_policy, KMEMU_WDF_BREAK_CONTINUE);
+	assert_true(kmemu__wdf_verification_enabled(g, 9));
+	kmemu_wdf_driver_unload(d);
+	/* the environment: verifier off; a bad value keeps the default */
+	setenv("KMEMU_VERIFIER", "0", 1);
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 0);
+	assert_false(kmemu__wdf_verification_enabled((void *)d, 1));
+	kmemu_wdf_driver_unload(d);
+	setenv("KMEMU_VERIFIER", "maybe", 1);
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
+	/* bound to KMDF 1.7: version-gated checks of 1.9 are off unless VerifyDownLevel */
+	assert_false(kmemu__wdf_verification_enabled((void *)d, 9));
+	assert_true(kmemu__wdf_verification_enabled((void *)d, 7));
+	kmemu_wdf_driver_unload(d);
+	o.verify_down_level = 1;
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_true(kmemu__wdf_verification_enabled((void *)d, 9));
+	kmemu_wdf_driver_unload(d);
+	/* the options win over the environment */
+	setenv("KMEMU_VERIFIER", "0", 1);
+	o.has_verifier = 1;
+	o.verifier = 1;
+	setenv("KMEMU_WDF_BREAK", "fatal", 1);
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
+	ar.obj = kmemu_wdf_driver_handle(d);
+	expect_bugcheck(call_delete, &ar, KMODE_EXCEPTION_NOT_HANDLED, 0x80000003u, ANY, ANY);
+	kmemu_wdf_driver_unload(d);
+	o.break_policy = KMEMU_WDF_BREAK_CONTINUE;
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	ar.obj = kmemu_wdf_driver_handle(d);
+	expect_no_bugcheck(call_delete, &ar);
+	kmemu_wdf_driver_unload(d);
+	unsetenv("KMEMU_VERIFIER");
+	unsetenv("KMEMU_WDF_BREAK");
 	KMEMU_TEST_CLEAN();
 }
 
@@ -1271,6 +1327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		WDF_TEST(test_wdf_driver_load_unload),
 		WDF_TEST(test_wdf_driver_create_statuses),
+		WDF_TEST(test_wdf_verifier_defaults),
 		WDF_TEST(test_wdf_no_driver),
 		WDF_TEST(test_wdf_memory_create),
 		WDF_TEST(test_wdf_memory_create_statuses),

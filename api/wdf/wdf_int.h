@@ -246,6 +246,14 @@ void kmemu__wdf_trace(struct kmemu_wdf_globals *g, const char *function, const c
 #endif
 	;
 
+/* IsVerificationEnabled(1, @minor) (§0.4): the verifier is on and the driver
+ * is bound to KMDF 1.@minor or later, or VerifyDownLevel is set. */
+static inline int kmemu__wdf_verification_enabled(const struct kmemu_wdf_globals *g,
+						  uint32_t minor)
+{
+	return g && g->verifier && (g->version_minor >= minor || g->verify_down_level);
+}
+
 /* The current IRQL (PASSIVE_LEVEL without a backend). */
 uint8_t kmemu__wdf_irql(void);
 
