@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -1094,6 +1095,30 @@ static void test_wdf_deferred_dispose(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+static void test_wdf_unload_at_dispatch(void **state)
+{
+	struct kmemu_wdf_driver *d;
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY paged;
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.EvtCleanupCallback = cleanup_count;
+	n_cleanup_m = 0;
+	assert_status(WdfMemoryCreate(&a, PagedPool, 0, 8, &paged, NULL), STATUS_SUCCESS);
+	assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+	WdfObjectDelete(paged);
+	/* unloading at the wrong IRQL: the queued delete cannot run; the object
+	 * is reported and freed, and the queue forgets it */
+	assert_int_equal(kmemu_wdf_driver_unload(d), 1);
+	assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_run_deferred(), 0);
+	assert_int_equal(n_cleanup_m, 0);
+	KMEMU_TEST_CLEAN();
+}
+
 static void test_wdf_leak_report(void **state)
 {
 	KT_BEGIN();
@@ -1142,6 +1167,58 @@ static void test_wdf_backend_close_unloads(void **state)
 	kt_close_backend();
 	assert_int_equal(n_close_unload, 1);
 	assert_int_equal(setup(NULL), 0);
+}
+
+/* ---- threads ------------------------------------------------------------------------ */
+
+static WDFMEMORY shared_parent;
+
+static void *thread_cycles(void *arg)
+{
+	uint8_t in[16] = { 0 };
+
+	(void)arg;
+	for (int i = 0; i < 500; i++) {
+		WDF_OBJECT_ATTRIBUTES a;
+		WDFMEMORY m = NULL, c = NULL;
+
+		WDF_OBJECT_ATTRIBUTES_INIT(&a);
+		a.ParentObject = shared_parent;
+		if (WdfMemoryCreate(&a, NonPagedPool, 0, 16, &m, NULL) ||
+		    WdfMemoryCopyFromBuffer(m, 0, in, sizeof(in)))
+			return (void *)1;
+		a.ParentObject = m;
+		if (WdfMemoryCreatePreallocated(&a, in, sizeof(in), &c))
+			return (void *)1;
+		WdfObjectReference(c);
+		WdfObjectDelete(m);
+		WdfObjectDereference(c);
+	}
+	return NULL;
+}
+
+static void test_wdf_threads(void **state)
+{
+	struct kmemu_wdf_driver *d;
+	pthread_t t[3];
+	void *rc;
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	shared_parent = mem_new(8, NULL);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_cycles, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pthread_join(t[i], &rc), 0);
+		assert_null(rc);
+	}
+	/* the WDFDRIVER and the shared parent are left */
+	assert_int_equal(drv_stats(d).objects, 2);
+	WdfObjectDelete(shared_parent);
+	assert_int_equal(drv_stats(d).objects, 1);
+	assert_int_equal(kmemu_wdf_driver_unload(d), 0);
+	KMEMU_TEST_CLEAN();
 }
 
 /* ---- request memory (the I/O half's constructors) ------------------------------------ */
@@ -1344,7 +1421,9 @@ int main(void)
 		WDF_TEST(test_wdf_contexts),
 		WDF_TEST(test_wdf_deferred_dispose),
 		WDF_TEST(test_wdf_leak_report),
+		WDF_TEST(test_wdf_unload_at_dispatch),
 		WDF_TEST(test_wdf_backend_close_unloads),
+		WDF_TEST(test_wdf_threads),
 		WDF_TEST(test_wdf_request_memory),
 		WDF_TEST(test_wdf_request_memory_delete_pending),
 		WDF_TEST(test_wdf_oom),
