@@ -367,31 +367,47 @@ static void test_wdf_driver_create_statuses(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+/* Open a fresh default machine (kmemu_config_default: the environment). */
+static void use_default_machine(const struct kmemu_config *cfg)
+{
+	assert_status(kmemu_backend_use("emu", cfg), STATUS_SUCCESS);
+}
+
 static void test_wdf_verifier_defaults(void **state)
 {
 	struct kmemu_wdf_driver_options o = { .quiet = 1, .version_minor = 7 };
 	struct kmemu_wdf_driver *d;
 	struct kmemu_wdf_globals *g;
+	struct kmemu_config cfg;
 	struct args ar = { 0 };
-	KT_BEGIN();
 
 	(void)state;
 	/* default: on, break policy continue, KMDF 1.33 */
 	unsetenv("KMEMU_VERIFIER");
 	unsetenv("KMEMU_WDF_BREAK");
+	use_default_machine(NULL);
 	assert_status(kmemu_wdf_driver_create("dflt", NULL, NULL, &d), STATUS_SUCCESS);
 	g = (struct kmemu_wdf_globals *)(void *)d;
 	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
 	assert_int_equal(g->break_policy, KMEMU_WDF_BREAK_CONTINUE);
 	assert_true(kmemu__wdf_verification_enabled(g, 9));
 	kmemu_wdf_driver_unload(d);
-	/* the environment: verifier off; a bad value keeps the default */
+	/* the machine's configuration: verifier off */
+	kt_config(&cfg, 16 * KT_MIB, KMEMU_PLACE_DEFAULT, 0);
+	cfg.verifier = 0;
+	use_default_machine(&cfg);
+	assert_status(kmemu_wdf_driver_create("cfg", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 0);
+	kmemu_wdf_driver_unload(d);
+	/* the environment of a default machine; a bad value keeps the default */
 	setenv("KMEMU_VERIFIER", "0", 1);
+	use_default_machine(NULL);
 	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
 	assert_int_equal(kmemu_wdf_driver_verifier(d), 0);
 	assert_false(kmemu__wdf_verification_enabled((void *)d, 1));
 	kmemu_wdf_driver_unload(d);
 	setenv("KMEMU_VERIFIER", "maybe", 1);
+	use_default_machine(NULL);
 	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
 	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
 	/* bound to KMDF 1.7: version-gated checks of 1.9 are off unless VerifyDownLevel */
@@ -402,8 +418,9 @@ static void test_wdf_verifier_defaults(void **state)
 	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
 	assert_true(kmemu__wdf_verification_enabled((void *)d, 9));
 	kmemu_wdf_driver_unload(d);
-	/* the options win over the environment */
+	/* the options win over the machine; KMEMU_WDF_BREAK sets the policy */
 	setenv("KMEMU_VERIFIER", "0", 1);
+	use_default_machine(NULL);
 	o.has_verifier = 1;
 	o.verifier = 1;
 	setenv("KMEMU_WDF_BREAK", "fatal", 1);
@@ -419,7 +436,6 @@ static void test_wdf_verifier_defaults(void **state)
 	kmemu_wdf_driver_unload(d);
 	unsetenv("KMEMU_VERIFIER");
 	unsetenv("KMEMU_WDF_BREAK");
-	KMEMU_TEST_CLEAN();
 }
 
 static void test_wdf_no_driver(void **state)

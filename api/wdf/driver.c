@@ -9,7 +9,8 @@
  * the WDFDRIVER object exists from WdfDriverCreate to unload and is the
  * default parent of the driver's objects, so deleting it at unload deletes
  * every object the driver left parented to it.  The verifier switch is per
- * driver: the load options, else KMEMU_VERIFIER, else on.
+ * driver: the load options, else the machine's kmemu_config.verifier
+ * (KMEMU_VERIFIER, default on).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,6 @@ static struct kmemu_wdf_globals *globals_new(struct kmemu_wdf_instance *inst, co
 					     const struct kmemu_wdf_driver_options *opts)
 {
 	struct kmemu_wdf_globals *g = kmemu__calloc(1, sizeof(*g));
-	struct kmemu_config cfg;
 	char path[160];
 
 	if (!g)
@@ -58,9 +58,10 @@ static struct kmemu_wdf_globals *globals_new(struct kmemu_wdf_instance *inst, co
 		name = "kmemu";
 	g->inst = inst;
 	snprintf(g->name, sizeof(g->name), "%s", name);
-	kmemu_config_default(&cfg);  /* KMEMU_VERIFIER; a bad value keeps the default (on) */
+	/* the options, else the machine's configuration (KMEMU_VERIFIER when it
+	 * was opened with the defaults) */
 	g->verifier = opts && opts->has_verifier && opts->verifier >= 0 ? !!opts->verifier
-									 : cfg.verifier;
+									 : !!inst->backend->verifier;
 	g->dbg_break_on_error = g->verifier;
 	g->break_policy = break_policy_of(opts);
 	g->quiet = opts ? opts->quiet : 0;
