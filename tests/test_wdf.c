@@ -1185,6 +1185,78 @@ static void test_wdf_backend_close_unloads(void **state)
 	assert_int_equal(setup(NULL), 0);
 }
 
+/* ---- a bug-check handler that returns ---------------------------------------------- */
+
+static unsigned n_handled;
+static uint32_t last_code;
+static void returning_handler(const struct kmemu_bugcheck_report *r, void *ctx)
+{
+	(void)ctx;
+	last_code = r->code;
+	n_handled++;
+}
+
+static void test_wdf_handler_returns(void **state)
+{
+	static const WDF_OBJECT_CONTEXT_TYPE_INFO ti = {
+		sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), "T", 8, NULL, NULL };
+	struct kmemu_wdf_driver *d;
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY m, stale, out = (WDFMEMORY)(uintptr_t)0x77;
+	uint8_t b[8];
+	size_t sz = 5;
+	PVOID ctx = (PVOID)(uintptr_t)0x99;
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	m = mem_new(8, NULL);
+	stale = mem_new(8, NULL);
+	WdfObjectDelete(stale);
+	n_handled = 0;
+	kmemu_bugcheck_set_handler(returning_handler, NULL);
+	/* each DDI fails cleanly: STATUS_UNSUCCESSFUL / NULL, nothing changed */
+	assert_status(WdfMemoryCreate(NULL, NonPagedPool, 0, 8, NULL, NULL), STATUS_UNSUCCESSFUL);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ParentObject = stale;
+	assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &out, NULL), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCreatePreallocated(&a, b, 8, &out), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCreatePreallocated(NULL, NULL, 8, &out), STATUS_UNSUCCESSFUL);
+	assert_ptr_equal(out, (WDFMEMORY)(uintptr_t)0x77);
+	assert_status(WdfMemoryAssignBuffer(m, b, 8), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryAssignBuffer(NULL, b, 8), STATUS_UNSUCCESSFUL);
+	assert_null(WdfMemoryGetBuffer(stale, &sz));
+	assert_int_equal(sz, 5);
+	assert_status(WdfMemoryCopyToBuffer(m, 0, NULL, 1), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCopyFromBuffer(stale, 0, b, 1), STATUS_UNSUCCESSFUL);
+	WdfObjectDelete(stale);
+	WdfObjectReference(NULL);
+	WdfObjectDereference(stale);
+	WdfObjectDereference(m);  /* the creation reference of an undeleted object: kept */
+	assert_null(WdfObjectGetTypedContextWorker(m, NULL));
+	assert_null(WdfObjectGetTypedContextWorker(stale, &ti));
+	assert_null(WdfObjectContextGetObject(b));
+	assert_status(WdfObjectAllocateContext(stale, &a, &ctx), STATUS_UNSUCCESSFUL);
+	assert_status(WdfObjectAllocateContext(m, NULL, &ctx), STATUS_UNSUCCESSFUL);
+	assert_ptr_equal(ctx, (PVOID)(uintptr_t)0x99);
+	assert_null(WdfDriverGetRegistryPath((WDFDRIVER)m));
+	assert_null(WdfDriverWdmGetDriverObject((WDFDRIVER)stale));
+	assert_int_equal(n_handled, 20);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	/* the live object is intact */
+	assert_non_null(WdfMemoryGetBuffer(m, &sz));
+	assert_int_equal(sz, 8);
+	WdfObjectDelete(m);
+	assert_int_equal(kmemu_wdf_driver_unload(d), 0);
+	/* no driver at all: the DriverCreate bug check, then a clean failure */
+	kmemu_bugcheck_set_handler(returning_handler, NULL);
+	assert_status(WdfMemoryCreate(NULL, NonPagedPool, 0, 8, &out, NULL), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCreatePreallocated(NULL, b, 8, &out), STATUS_UNSUCCESSFUL);
+	assert_int_equal(last_code, WDF_VIOLATION);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	KMEMU_TEST_CLEAN();
+}
+
 /* ---- threads ------------------------------------------------------------------------ */
 
 static WDFMEMORY shared_parent;
@@ -1439,6 +1511,7 @@ int main(void)
 		WDF_TEST(test_wdf_leak_report),
 		WDF_TEST(test_wdf_unload_at_dispatch),
 		WDF_TEST(test_wdf_backend_close_unloads),
+		WDF_TEST(test_wdf_handler_returns),
 		WDF_TEST(test_wdf_threads),
 		WDF_TEST(test_wdf_request_memory),
 		WDF_TEST(test_wdf_request_memory_delete_pending),
