@@ -582,6 +582,40 @@ static void test_wdf_memory_create_statuses(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+static void test_wdf_validate_attribute_options(void **state)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+
+	(void)state;
+	/* devices and queues accept scopes and levels; memory does not */
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.SynchronizationScope = WdfSynchronizationScopeQueue;
+	a.ExecutionLevel = WdfExecutionLevelPassive;
+	assert_status(kmemu__wdf_validate_attributes(&a, 0), STATUS_WDF_SYNCHRONIZATION_SCOPE_INVALID);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_SYNC_SCOPE_ALLOWED),
+		      STATUS_WDF_EXECUTION_LEVEL_INVALID);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_SYNC_SCOPE_ALLOWED |
+							     KMEMU_WDF_ATTR_EXEC_LEVEL_ALLOWED),
+		      STATUS_SUCCESS);
+	/* parent rules */
+	assert_status(kmemu__wdf_validate_attributes(NULL, KMEMU_WDF_ATTR_PARENT_REQUIRED),
+		      STATUS_WDF_PARENT_NOT_SPECIFIED);
+	assert_status(kmemu__wdf_validate_attributes(NULL, KMEMU_WDF_ATTR_PARENT_NOT_ALLOWED),
+		      STATUS_SUCCESS);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_REQUIRED),
+		      STATUS_WDF_PARENT_NOT_SPECIFIED);
+	a.ParentObject = (WDFOBJECT)(uintptr_t)0x10;
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_REQUIRED),
+		      STATUS_SUCCESS);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_NOT_ALLOWED),
+		      STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+	/* the size rule comes first whatever the options */
+	a.Size = 0;
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_NOT_ALLOWED),
+		      STATUS_INFO_LENGTH_MISMATCH);
+}
+
 static void test_wdf_memory_create_irql(void **state)
 {
 	WDFMEMORY m;
@@ -1496,6 +1530,7 @@ int main(void)
 		WDF_TEST(test_wdf_no_driver),
 		WDF_TEST(test_wdf_memory_create),
 		WDF_TEST(test_wdf_memory_create_statuses),
+		WDF_TEST(test_wdf_validate_attribute_options),
 		WDF_TEST(test_wdf_memory_create_irql),
 		WDF_TEST(test_wdf_memory_preallocated),
 		WDF_TEST(test_wdf_memory_assign_on_create_memory),
