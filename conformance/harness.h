@@ -124,6 +124,13 @@ extern const struct kmemu_case *const kmemu_cases_MmMapViewInSystemSpace[];
 extern const struct kmemu_case *const kmemu_cases_NtMapViewOfSectionEx[];
 extern const struct kmemu_case *const kmemu_cases_NtUnmapViewOfSectionEx[];
 extern const struct kmemu_case *const kmemu_cases_NtAreMappedFilesTheSame[];
+extern const struct kmemu_case *const kmemu_cases_WdfDriverCreate[];
+extern const struct kmemu_case *const kmemu_cases_WdfMemoryCreate[];
+extern const struct kmemu_case *const kmemu_cases_WdfMemoryCreatePreallocated[];
+extern const struct kmemu_case *const kmemu_cases_WdfMemoryAssignBuffer[];
+extern const struct kmemu_case *const kmemu_cases_WdfMemoryGetBuffer[];
+extern const struct kmemu_case *const kmemu_cases_WdfMemoryCopyToBuffer[];
+extern const struct kmemu_case *const kmemu_cases_WdfObjectDelete[];
 
 /* ==== results ============================================================== */
 

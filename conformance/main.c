@@ -81,6 +81,13 @@ static const struct kmemu_case *const *const case_tables[] = {
 	kmemu_cases_NtMapViewOfSectionEx,
 	kmemu_cases_NtUnmapViewOfSectionEx,
 	kmemu_cases_NtAreMappedFilesTheSame,
+	kmemu_cases_WdfDriverCreate,
+	kmemu_cases_WdfMemoryCreate,
+	kmemu_cases_WdfMemoryCreatePreallocated,
+	kmemu_cases_WdfMemoryAssignBuffer,
+	kmemu_cases_WdfMemoryGetBuffer,
+	kmemu_cases_WdfMemoryCopyToBuffer,
+	kmemu_cases_WdfObjectDelete,
 };
 
 static const struct kmemu_case **all_cases;  /* every case, table order */

@@ -9,7 +9,8 @@
  * the WDFDRIVER object exists from WdfDriverCreate to unload and is the
  * default parent of the driver's objects, so deleting it at unload deletes
  * every object the driver left parented to it.  The verifier switch is per
- * driver: the load options, else KMEMU_VERIFIER, else on.
+ * driver: the load options, else the machine's kmemu_config.verifier
+ * (KMEMU_VERIFIER, default on).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,6 @@ static struct kmemu_wdf_globals *globals_new(struct kmemu_wdf_instance *inst, co
 					     const struct kmemu_wdf_driver_options *opts)
 {
 	struct kmemu_wdf_globals *g = kmemu__calloc(1, sizeof(*g));
-	struct kmemu_config cfg;
 	char path[160];
 
 	if (!g)
@@ -58,9 +58,10 @@ static struct kmemu_wdf_globals *globals_new(struct kmemu_wdf_instance *inst, co
 		name = "kmemu";
 	g->inst = inst;
 	snprintf(g->name, sizeof(g->name), "%s", name);
-	kmemu_config_default(&cfg);  /* KMEMU_VERIFIER; a bad value keeps the default (on) */
+	/* the options, else the machine's configuration (KMEMU_VERIFIER when it
+	 * was opened with the defaults) */
 	g->verifier = opts && opts->has_verifier && opts->verifier >= 0 ? !!opts->verifier
-									 : cfg.verifier;
+									 : !!inst->backend->verifier;
 	g->dbg_break_on_error = g->verifier;
 	g->break_policy = break_policy_of(opts);
 	g->quiet = opts ? opts->quiet : 0;
@@ -173,8 +174,7 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
 
 PWSTR WdfDriverGetRegistryPath(WDFDRIVER Driver)
 {
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), Driver,
-							   KMEMU_FX_TYPE_DRIVER,
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Driver, KMEMU_FX_TYPE_DRIVER,
 							   "WdfDriverGetRegistryPath");
 
 	return o ? o->globals->registry_buf : NULL;
@@ -182,8 +182,7 @@ PWSTR WdfDriverGetRegistryPath(WDFDRIVER Driver)
 
 PDRIVER_OBJECT WdfDriverWdmGetDriverObject(WDFDRIVER Driver)
 {
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), Driver,
-							   KMEMU_FX_TYPE_DRIVER,
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Driver, KMEMU_FX_TYPE_DRIVER,
 							   "WdfDriverWdmGetDriverObject");
 
 	return o ? &o->globals->driver_object : NULL;
@@ -198,8 +197,9 @@ WDFDRIVER WdfGetDriver(VOID)
 
 /* ---- unload ----------------------------------------------------------------- */
 
-/* The verifier's leak report: every object of @g still alive, then a break;
- * the objects are freed afterwards (their types release what they hold). */
+/* The verifier's leak report: every object of @g still alive is printed and
+ * freed (its type releases what it holds).  The break follows at the end of
+ * the unload. */
 static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 {
 	struct kmemu_wdf_instance *inst = g->inst;
@@ -230,6 +230,12 @@ static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 		pthread_mutex_lock(&inst->lock);
 		o->refcount = 1;
 		o->is_released = 1;
+		/* a delete still queued for PASSIVE_LEVEL (unload at raised IRQL) */
+		for (struct kmemu_wdf_object **pp = &inst->deferred; *pp; pp = &(*pp)->deferred_next)
+			if (*pp == o) {
+				*pp = o->deferred_next;
+				break;
+			}
 		pthread_mutex_unlock(&inst->lock);
 		/* Freed as the framework frees its pool at unload: no driver callback
 		 * runs any more (the driver is gone). */
@@ -239,10 +245,6 @@ static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 			c->destroy = NULL;
 		kmemu__wdf_object_unref(o, NULL, 0, NULL, "kmemu_wdf_driver_unload");
 	}
-	if (n && g->verifier)
-		kmemu__wdf_dbg_break(g, "kmemu_wdf_driver_unload",
-				     "%llu framework object(s) still alive at unload (pool leak)",
-				     (unsigned long long)n);
 	return n;
 }
 
@@ -269,6 +271,19 @@ uint64_t kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 			break;
 		}
 	pthread_mutex_unlock(&inst->lock);
+	/* The leak break comes last, on a copy of the globals: with the fatal
+	 * break policy it is a bug check that may unwind, and the driver is
+	 * entirely gone by then. */
+	if (leaks && g->verifier) {
+		struct kmemu_wdf_globals copy = *g;
+
+		copy.next = NULL;
+		kmemu__free(g);
+		kmemu__wdf_dbg_break(&copy, "kmemu_wdf_driver_unload",
+				     "%llu framework object(s) still alive at unload (pool leak)",
+				     (unsigned long long)leaks);
+		return leaks;
+	}
 	kmemu__free(g);
 	return leaks;
 }

@@ -155,6 +155,7 @@ struct kmemu_wdf_instance {
 	struct kmemu_wdf_object *buckets[KMEMU_WDF_BUCKETS];  /* registry of live objects */
 	uint64_t n_objects;                        /* registered objects */
 	uint64_t serial;                           /* last creation serial */
+	uint64_t pool_limit;                       /* largest buffer: the machine's RAM */
 };
 
 /* ---- object.c: instance, globals, handles --------------------------------- */
@@ -164,9 +165,12 @@ struct kmemu_wdf_instance {
 struct kmemu_wdf_instance *kmemu__wdf_instance(void);
 
 /* The driver WDF calls of this thread act for: the one whose callback runs
- * (kmemu__wdf_enter), else the last loaded.  With none loaded it reports bug
- * check 0x10D/WDF_VERIFIER_FATAL_ERROR (the DriverCreate rule: a KMDF DDI
- * before WdfDriverCreate) and returns NULL when a handler returned. */
+ * (kmemu__wdf_enter), else the last loaded.  With @function, when there is
+ * none or it has no WDFDRIVER yet, it reports bug check
+ * 0x10D/WDF_VERIFIER_FATAL_ERROR, p4 = the globals or 0 (the DriverCreate
+ * rule: a KMDF DDI before WdfDriverCreate) and returns NULL when a handler
+ * returned.  With NULL @function it only looks.  Also runs deferred
+ * disposals when at PASSIVE_LEVEL. */
 struct kmemu_wdf_globals *kmemu__wdf_globals(const char *function);
 /* Run driver callbacks for @g on this thread; returns the previous value to
  * pass to kmemu__wdf_leave(). */
@@ -204,6 +208,11 @@ static inline struct kmemu_wdf_object *kmemu__wdf_decode(WDFOBJECT h)
 struct kmemu_wdf_object *kmemu__wdf_object_get(struct kmemu_wdf_globals *g, WDFOBJECT h,
 					       uint16_t type, const char *function);
 
+/* The first steps of a DDI taking a handle: the caller's driver
+ * (kmemu__wdf_globals(@function): none is the DriverCreate bug check), then
+ * kmemu__wdf_object_get().  NULL after a handled bug check. */
+struct kmemu_wdf_object *kmemu__wdf_ddi_object(WDFOBJECT h, uint16_t type, const char *function);
+
 /* 1 when @o is itself of @type or answers it (FX_TYPE_OBJECT always). */
 int kmemu__wdf_object_is(struct kmemu_wdf_object *o, uint16_t type);
 
@@ -236,6 +245,14 @@ void kmemu__wdf_trace(struct kmemu_wdf_globals *g, const char *function, const c
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+
+/* IsVerificationEnabled(1, @minor) (§0.4): the verifier is on and the driver
+ * is bound to KMDF 1.@minor or later, or VerifyDownLevel is set. */
+static inline int kmemu__wdf_verification_enabled(const struct kmemu_wdf_globals *g,
+						  uint32_t minor)
+{
+	return g && g->verifier && (g->version_minor >= minor || g->verify_down_level);
+}
 
 /* The current IRQL (PASSIVE_LEVEL without a backend). */
 uint8_t kmemu__wdf_irql(void);
