@@ -48,22 +48,53 @@ static int name_matches(const struct kmemu__io_device *d, const uint16_t *n, siz
 	return kmemu__section_name_eq(d->name, d->name_len, n, len, 1);
 }
 
+struct kmemu__io_device *kmemu__io_device_new(const uint16_t *name, size_t name_len)
+{
+	struct kmemu__io_device *d = kmemu__calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (name_len) {
+		d->name = kmemu__malloc(name_len * sizeof(*name));
+		if (!d->name) {
+			kmemu__free(d);
+			return NULL;
+		}
+		memcpy(d->name, name, name_len * sizeof(*name));
+		d->name_len = name_len;
+	}
+	d->refs = 1;
+	return d;
+}
+
+static void dev_put(struct kmemu__io_device *dev)
+{
+	uint32_t left;
+
+	pthread_mutex_lock(&dev_lock);
+	left = --dev->refs;
+	pthread_mutex_unlock(&dev_lock);
+	if (left == 0) {
+		kmemu__free(dev->name);
+		kmemu__free(dev);
+	}
+}
+
 /**
  * kmemu__io_device_register() - make @dev openable by its name on its instance.
  * Context: PASSIVE.
- * Return: STATUS_SUCCESS; STATUS_OBJECT_NAME_COLLISION (name taken there).
+ * Return: STATUS_SUCCESS; STATUS_OBJECT_NAME_COLLISION (name taken there);
+ * STATUS_INVALID_PARAMETER (no name).
  */
 kmemu_status kmemu__io_device_register(struct kmemu__io_device *dev)
 {
-	kmemu_status rc = STATUS_SUCCESS;
+	kmemu_status rc = dev->name ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 
 	pthread_mutex_lock(&dev_lock);
-	for (struct kmemu__io_device *d = devices; d; d = d->next)
+	for (struct kmemu__io_device *d = devices; d && rc == STATUS_SUCCESS; d = d->next)
 		if (d->b == dev->b && name_matches(d, dev->name, dev->name_len))
 			rc = STATUS_OBJECT_NAME_COLLISION;
 	if (rc == STATUS_SUCCESS) {
-		dev->refs = 1;
-		dev->gone = 0;
 		dev->next = devices;
 		devices = dev;
 	}
@@ -72,38 +103,21 @@ kmemu_status kmemu__io_device_register(struct kmemu__io_device *dev)
 }
 
 /**
- * kmemu__io_device_unregister() - no new opens or requests reach @dev.
+ * kmemu__io_device_gone() - the framework's device is deleted.
  * Context: PASSIVE.
  */
-void kmemu__io_device_unregister(struct kmemu__io_device *dev)
+void kmemu__io_device_gone(struct kmemu__io_device *dev)
 {
 	pthread_mutex_lock(&dev_lock);
 	for (struct kmemu__io_device **pp = &devices; *pp; pp = &(*pp)->next)
 		if (*pp == dev) {
 			*pp = dev->next;
-			dev->gone = 1;
-			dev->refs--;
 			break;
 		}
+	dev->gone = 1;
+	dev->ctx = NULL;
 	pthread_mutex_unlock(&dev_lock);
-}
-
-/* 1 when nothing refers to @dev (it may be freed after unregistering). */
-int kmemu__io_device_idle(struct kmemu__io_device *dev)
-{
-	int idle;
-
-	pthread_mutex_lock(&dev_lock);
-	idle = dev->refs == 0;
-	pthread_mutex_unlock(&dev_lock);
-	return idle;
-}
-
-static void dev_put(struct kmemu__io_device *dev)
-{
-	pthread_mutex_lock(&dev_lock);
-	dev->refs--;
-	pthread_mutex_unlock(&dev_lock);
+	dev_put(dev);
 }
 
 /* ---- files ------------------------------------------------------------------------ */

@@ -105,29 +105,22 @@ NTSTATUS WdfDeviceInitAssignName(PWDFDEVICE_INIT DeviceInit, PCUNICODE_STRING De
 
 /* ---- WDFDEVICE ----------------------------------------------------------------------- */
 
+/* The device goes: no new opens or requests (open files and requests in
+ * flight keep the I/O manager's side alive). */
 static void device_dispose(struct kmemu_wdf_object *o)
 {
 	struct kmemu__fx_device *d = (struct kmemu__fx_device *)o;
 
-	if (d->registered) {
-		kmemu__io_device_unregister(&d->io);
-		d->registered = 0;
+	if (d->io) {
+		kmemu__io_device_gone(d->io);
+		d->io = NULL;
 	}
-}
-
-static void device_destroy(struct kmemu_wdf_object *o)
-{
-	struct kmemu__fx_device *d = (struct kmemu__fx_device *)o;
-
-	device_dispose(o);
-	kmemu__free(d->io.name);
-	d->io.name = NULL;
 }
 
 static const struct kmemu_wdf_object_ops device_ops = {
 	.name = "WDFDEVICE",
 	.dispose = device_dispose,
-	.destroy = device_destroy,
+	.destroy = device_dispose,
 };
 
 /* Make the device openable (a named device, once). */
@@ -135,9 +128,9 @@ static NTSTATUS device_register(struct kmemu__fx_device *d)
 {
 	NTSTATUS st;
 
-	if (d->registered || !d->io.name)
+	if (d->registered || !d->io->name)
 		return STATUS_SUCCESS;
-	st = kmemu__io_device_register(&d->io);
+	st = kmemu__io_device_register(d->io);
 	if (st == STATUS_SUCCESS)
 		d->registered = 1;
 	return st;
@@ -171,13 +164,15 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
 	d->io_type = init->io_type;
 	d->in_caller = init->in_caller;
 	d->is_control = init->is_control;
-	d->io.name = init->name;
-	d->io.name_len = init->name_len;
-	d->io.io_type = (int)init->io_type;
-	d->io.b = init->g->inst->backend;
-	d->io.dispatch = kmemu__fx_dispatch;
-	d->io.ctx = d;
-	init->name = NULL;
+	d->io = kmemu__io_device_new(init->name, init->name_len);
+	if (!d->io) {
+		kmemu__wdf_object_abort(&d->obj);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	d->io->io_type = (int)init->io_type;
+	d->io->b = init->g->inst->backend;
+	d->io->dispatch = kmemu__fx_dispatch;
+	d->io->ctx = d;
 	/* a PnP device is started at once; a control device at
 	 * WdfControlFinishInitializing */
 	if (!d->is_control && (st = device_register(d)) != STATUS_SUCCESS) {
@@ -335,6 +330,10 @@ NTSTATUS kmemu__fx_dispatch(struct kmemu__io_device *iodev, struct kmemu__irp *i
 	struct kmemu__fx_request *r;
 	NTSTATUS st;
 
+	if (!d) {  /* deleted since the send looked */
+		kmemu__irp_complete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+		return STATUS_INVALID_DEVICE_REQUEST;
+	}
 	st = kmemu__fx_request_new(d, irp, &r);
 	if (st) {
 		kmemu__irp_complete(irp, st, 0);
