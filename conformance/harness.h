@@ -121,6 +121,11 @@ extern const struct kmemu_case *const kmemu_cases_MmMapViewInSystemSpace[];
 extern const struct kmemu_case *const kmemu_cases_NtMapViewOfSectionEx[];
 extern const struct kmemu_case *const kmemu_cases_NtUnmapViewOfSectionEx[];
 extern const struct kmemu_case *const kmemu_cases_NtAreMappedFilesTheSame[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestProbeAndLockUserBufferForWrite[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestProbeAndLockUserBufferForRead[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestRetrieveUnsafeUserInputBuffer[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestRetrieveUnsafeUserOutputBuffer[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestComplete[];
 
 /* ==== results ============================================================== */
 

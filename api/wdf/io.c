@@ -314,7 +314,7 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 			   struct kmemu_io_op **op)
 {
 	static const uint8_t majors[] = { KMEMU_IRP_MJ_DEVICE_CONTROL, KMEMU_IRP_MJ_READ,
-					  KMEMU_IRP_MJ_WRITE };
+					  KMEMU_IRP_MJ_WRITE, KMEMU_IRP_MJ_INTERNAL_DEVICE_CONTROL };
 	struct kmemu__irp *irp;
 	kmemu_status rc;
 	int done;
@@ -334,10 +334,11 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 	rc = f->dev->gone ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS;
 	pthread_mutex_unlock(&dev_lock);
 	irp->major = majors[a->kind];
-	irp->ioctl = a->kind == KMEMU_IO_DEVICE_CONTROL ? a->code : 0;
+	irp->ioctl = a->kind == KMEMU_IO_DEVICE_CONTROL || a->kind == KMEMU_IO_INTERNAL_DEVICE_CONTROL
+			     ? a->code : 0;
 	irp->pid = f->pid;
-	irp->thread = kmemu__thread_id();
-	irp->user_mode = 1;
+	irp->user_mode = a->kind != KMEMU_IO_INTERNAL_DEVICE_CONTROL;
+	irp->thread = irp->user_mode ? kmemu__thread_id() : 0;
 	if (a->kind != KMEMU_IO_READ) {
 		irp->in_user = a->in;
 		irp->in_len = a->in_len;
@@ -346,7 +347,7 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 		irp->out_user = a->out;
 		irp->out_len = a->out_len;
 	}
-	if (rc == STATUS_SUCCESS)
+	if (rc == STATUS_SUCCESS && irp->user_mode)
 		rc = irp_build(irp);
 	if (rc) {
 		irp_free(irp);

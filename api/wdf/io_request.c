@@ -485,8 +485,9 @@ static NTSTATUS request_buffer(struct kmemu__fx_request *r, int output, void **b
 
 	if (!irp)
 		return STATUS_INVALID_DEVICE_REQUEST;  /* completed (DECIDED) */
+	/* kmemu's kernel-mode senders pass raw addresses only (DECIDED) */
 	if ((output && r->major == KMEMU_IRP_MJ_WRITE) || (!output && r->major == KMEMU_IRP_MJ_READ) ||
-	    r->method == METHOD_NEITHER)
+	    r->method == METHOD_NEITHER || !r->user_mode)
 		return STATUS_INVALID_DEVICE_REQUEST;
 	*read_only = 0;
 	if (r->major == KMEMU_IRP_MJ_READ || r->major == KMEMU_IRP_MJ_WRITE) {
