@@ -50,6 +50,27 @@ const struct kmemu_assertion kmemu_assertions[] = {
 #define KMEMU_API "NtAreMappedFilesTheSame"
 #include "NtAreMappedFilesTheSame/assertions.def"
 #undef KMEMU_API
+#define KMEMU_API "WdfDriverCreate"
+#include "WdfDriverCreate/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfMemoryCreate"
+#include "WdfMemoryCreate/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfMemoryCreatePreallocated"
+#include "WdfMemoryCreatePreallocated/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfMemoryAssignBuffer"
+#include "WdfMemoryAssignBuffer/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfMemoryGetBuffer"
+#include "WdfMemoryGetBuffer/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfMemoryCopyToBuffer"
+#include "WdfMemoryCopyToBuffer/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfObjectDelete"
+#include "WdfObjectDelete/assertions.def"
+#undef KMEMU_API
 #define KMEMU_API "WdfRequestProbeAndLockUserBufferForWrite"
 #include "WdfRequestProbeAndLockUserBufferForWrite/assertions.def"
 #undef KMEMU_API

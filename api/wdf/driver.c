@@ -173,8 +173,7 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
 
 PWSTR WdfDriverGetRegistryPath(WDFDRIVER Driver)
 {
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), Driver,
-							   KMEMU_FX_TYPE_DRIVER,
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Driver, KMEMU_FX_TYPE_DRIVER,
 							   "WdfDriverGetRegistryPath");
 
 	return o ? o->globals->registry_buf : NULL;
@@ -182,8 +181,7 @@ PWSTR WdfDriverGetRegistryPath(WDFDRIVER Driver)
 
 PDRIVER_OBJECT WdfDriverWdmGetDriverObject(WDFDRIVER Driver)
 {
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), Driver,
-							   KMEMU_FX_TYPE_DRIVER,
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Driver, KMEMU_FX_TYPE_DRIVER,
 							   "WdfDriverWdmGetDriverObject");
 
 	return o ? &o->globals->driver_object : NULL;
@@ -198,9 +196,10 @@ WDFDRIVER WdfGetDriver(VOID)
 
 /* ---- unload ----------------------------------------------------------------- */
 
-/* The verifier's leak report: every object of @g still alive, then a break;
- * the objects are freed afterwards (their types release what they hold). */
-static void driver_report_leaks(struct kmemu_wdf_globals *g)
+/* The verifier's leak report: every object of @g still alive is printed and
+ * freed (its type releases what it holds).  The break follows at the end of
+ * the unload. */
+static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 {
 	struct kmemu_wdf_instance *inst = g->inst;
 	uint64_t n = 0;
@@ -239,16 +238,14 @@ static void driver_report_leaks(struct kmemu_wdf_globals *g)
 			c->destroy = NULL;
 		kmemu__wdf_object_unref(o, NULL, 0, NULL, "kmemu_wdf_driver_unload");
 	}
-	if (n && g->verifier)
-		kmemu__wdf_dbg_break(g, "kmemu_wdf_driver_unload",
-				     "%llu framework object(s) still alive at unload (pool leak)",
-				     (unsigned long long)n);
+	return n;
 }
 
-void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
+uint64_t kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 {
 	struct kmemu_wdf_instance *inst = g->inst;
 	struct kmemu_wdf_globals *prev = kmemu__wdf_enter(g);
+	uint64_t leaks;
 
 	if (call_unload && g->driver && g->config.EvtDriverUnload)
 		g->config.EvtDriverUnload((WDFDRIVER)kmemu__wdf_handle(g->driver));
@@ -258,7 +255,7 @@ void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 		g->driver = NULL;
 	}
 	kmemu__wdf_run_deferred(inst);
-	driver_report_leaks(g);
+	leaks = driver_report_leaks(g);
 	kmemu__wdf_leave(prev == g ? NULL : prev);
 	pthread_mutex_lock(&inst->lock);
 	for (struct kmemu_wdf_globals **pp = &inst->drivers; *pp; pp = &(*pp)->next)
@@ -267,7 +264,21 @@ void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 			break;
 		}
 	pthread_mutex_unlock(&inst->lock);
+	/* The leak break comes last, on a copy of the globals: with the fatal
+	 * break policy it is a bug check that may unwind, and the driver is
+	 * entirely gone by then. */
+	if (leaks && g->verifier) {
+		struct kmemu_wdf_globals copy = *g;
+
+		copy.next = NULL;
+		kmemu__free(g);
+		kmemu__wdf_dbg_break(&copy, "kmemu_wdf_driver_unload",
+				     "%llu framework object(s) still alive at unload (pool leak)",
+				     (unsigned long long)leaks);
+		return leaks;
+	}
 	kmemu__free(g);
+	return leaks;
 }
 
 /* ---- control API -------------------------------------------------------------- */
@@ -344,10 +355,9 @@ kmemu_status kmemu_wdf_driver_create(const char *name, const struct kmemu_wdf_dr
 	return STATUS_SUCCESS;
 }
 
-void kmemu_wdf_driver_unload(struct kmemu_wdf_driver *drv)
+uint64_t kmemu_wdf_driver_unload(struct kmemu_wdf_driver *drv)
 {
-	if (drv)
-		kmemu__wdf_driver_unload(DRV(drv), 1);
+	return drv ? kmemu__wdf_driver_unload(DRV(drv), 1) : 0;
 }
 
 WDFDRIVER kmemu_wdf_driver_handle(struct kmemu_wdf_driver *drv)

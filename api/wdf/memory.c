@@ -219,11 +219,10 @@ NTSTATUS WdfMemoryAssignBuffer(WDFMEMORY Memory, PVOID Buffer, size_t BufferSize
 {
 	static const char fn[] = "WdfMemoryAssignBuffer";
 	uintptr_t caller = KMEMU_WDF_CALLER;
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
 	struct kmemu_wdf_object *o;
 	struct kmemu_wdf_memory *m;
 
-	o = kmemu__wdf_object_get(g, Memory, KMEMU_FX_TYPE_MEMORY_PREALLOCATED, fn);  /* step 1 */
+	o = kmemu__wdf_ddi_object(Memory, KMEMU_FX_TYPE_MEMORY_PREALLOCATED, fn);  /* step 1 */
 	if (!o)
 		return STATUS_UNSUCCESSFUL;
 	if (kmemu__wdf_memory_after_completion(o, fn))
@@ -246,7 +245,7 @@ PVOID WdfMemoryGetBuffer(WDFMEMORY Memory, size_t *BufferSize)
 	struct kmemu_wdf_object *o;
 	struct kmemu_wdf_memory *m;
 
-	o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), Memory, KMEMU_IFX_TYPE_MEMORY, fn);
+	o = kmemu__wdf_ddi_object(Memory, KMEMU_IFX_TYPE_MEMORY, fn);
 	if (!o)
 		return NULL;
 	if (kmemu__wdf_memory_after_completion(o, fn)) {
@@ -268,8 +267,7 @@ NTSTATUS WdfMemoryCopyToBuffer(WDFMEMORY SourceMemory, size_t SourceOffset, PVOI
 	struct kmemu_wdf_object *o;
 	struct kmemu_wdf_memory *m;
 
-	o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), SourceMemory, KMEMU_IFX_TYPE_MEMORY,
-				  fn);                                                  /* step 1 */
+	o = kmemu__wdf_ddi_object(SourceMemory, KMEMU_IFX_TYPE_MEMORY, fn);                                                  /* step 1 */
 	if (!o)
 		return STATUS_UNSUCCESSFUL;
 	if (kmemu__wdf_memory_after_completion(o, fn))
@@ -297,8 +295,7 @@ NTSTATUS WdfMemoryCopyFromBuffer(WDFMEMORY DestinationMemory, size_t Destination
 	struct kmemu_wdf_object *o;
 	struct kmemu_wdf_memory *m;
 
-	o = kmemu__wdf_object_get(kmemu__wdf_globals(NULL), DestinationMemory,
-				  KMEMU_IFX_TYPE_MEMORY, fn);                           /* step 1 */
+	o = kmemu__wdf_ddi_object(DestinationMemory, KMEMU_IFX_TYPE_MEMORY, fn);                           /* step 1 */
 	if (!o)
 		return STATUS_UNSUCCESSFUL;
 	if (kmemu__wdf_memory_after_completion(o, fn))

@@ -128,11 +128,13 @@ struct kmemu_wdf_globals *kmemu__wdf_globals(const char *function)
 
 	if (inst && inst->deferred)
 		kmemu__wdf_run_deferred(inst);
-	if (!g && function)
+	if ((!g || !g->driver) && function) {
 		kmemu__bugcheck(function,
 				"a KMDF DDI was called with no framework driver: DriverEntry must "
 				"call WdfDriverCreate first (DriverCreate rule)",
-				WDF_VIOLATION, WDF_VERIFIER_FATAL_ERROR, 0, 0, 0);
+				WDF_VIOLATION, WDF_VERIFIER_FATAL_ERROR, 0, 0, (uintptr_t)g);
+		return NULL;
+	}
 	return g;
 }
 
@@ -252,6 +254,13 @@ static void registry_remove(struct kmemu_wdf_instance *inst, struct kmemu_wdf_ob
 			inst->n_objects--;
 			return;
 		}
+}
+
+struct kmemu_wdf_object *kmemu__wdf_ddi_object(WDFOBJECT h, uint16_t type, const char *function)
+{
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(function);
+
+	return g ? kmemu__wdf_object_get(g, h, type, function) : NULL;
 }
 
 int kmemu__wdf_object_is(struct kmemu_wdf_object *o, uint16_t type)
@@ -862,8 +871,9 @@ long kmemu__wdf_object_tag_count(struct kmemu_wdf_object *o, const void *tag)
 VOID WdfObjectDelete(WDFOBJECT Object)
 {
 	static const char fn[] = "WdfObjectDelete";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(g, Object, KMEMU_FX_TYPE_OBJECT, fn);
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
+	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Object, KMEMU_FX_TYPE_OBJECT, fn)
+				       : NULL;
 
 	if (!o)
 		return;
@@ -882,10 +892,10 @@ VOID WdfObjectDelete(WDFOBJECT Object)
 VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
 {
 	static const char fn[] = "WdfObjectReferenceActual";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
 	struct kmemu_wdf_object *o;
 
-	if (kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
+	if (!g || kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
 		return;
 	o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
 	if (!o || kmemu__wdf_memory_after_completion(o, fn))
@@ -896,10 +906,10 @@ VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
 VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
 {
 	static const char fn[] = "WdfObjectDereferenceActual";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
 	struct kmemu_wdf_object *o;
 
-	if (kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
+	if (!g || kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
 		return;
 	o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
 	if (!o || kmemu__wdf_memory_after_completion(o, fn))
@@ -910,8 +920,9 @@ VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH Fil
 PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE_INFO TypeInfo)
 {
 	static const char fn[] = "WdfObjectGetTypedContextWorker";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
+	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn)
+				       : NULL;
 	void *data = NULL;
 
 	if (!o || kmemu__wdf_pointer_null(o->globals, TypeInfo, fn, KMEMU_WDF_CALLER))
@@ -955,8 +966,9 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 				  PVOID *Context)
 {
 	static const char fn[] = "WdfObjectAllocateContext";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
-	struct kmemu_wdf_object *o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
+	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn)
+				       : NULL;
 	struct kmemu_wdf_context *c, **pp;
 	NTSTATUS st;
 

@@ -164,9 +164,12 @@ struct kmemu_wdf_instance {
 struct kmemu_wdf_instance *kmemu__wdf_instance(void);
 
 /* The driver WDF calls of this thread act for: the one whose callback runs
- * (kmemu__wdf_enter), else the last loaded.  With none loaded it reports bug
- * check 0x10D/WDF_VERIFIER_FATAL_ERROR (the DriverCreate rule: a KMDF DDI
- * before WdfDriverCreate) and returns NULL when a handler returned. */
+ * (kmemu__wdf_enter), else the last loaded.  With @function, when there is
+ * none or it has no WDFDRIVER yet, it reports bug check
+ * 0x10D/WDF_VERIFIER_FATAL_ERROR, p4 = the globals or 0 (the DriverCreate
+ * rule: a KMDF DDI before WdfDriverCreate) and returns NULL when a handler
+ * returned.  With NULL @function it only looks.  Also runs deferred
+ * disposals when at PASSIVE_LEVEL. */
 struct kmemu_wdf_globals *kmemu__wdf_globals(const char *function);
 /* Run driver callbacks for @g on this thread; returns the previous value to
  * pass to kmemu__wdf_leave(). */
@@ -203,6 +206,11 @@ static inline struct kmemu_wdf_object *kmemu__wdf_decode(WDFOBJECT h)
  */
 struct kmemu_wdf_object *kmemu__wdf_object_get(struct kmemu_wdf_globals *g, WDFOBJECT h,
 					       uint16_t type, const char *function);
+
+/* The first steps of a DDI taking a handle: the caller's driver
+ * (kmemu__wdf_globals(@function): none is the DriverCreate bug check), then
+ * kmemu__wdf_object_get().  NULL after a handled bug check. */
+struct kmemu_wdf_object *kmemu__wdf_ddi_object(WDFOBJECT h, uint16_t type, const char *function);
 
 /* 1 when @o is itself of @type or answers it (FX_TYPE_OBJECT always). */
 int kmemu__wdf_object_is(struct kmemu_wdf_object *o, uint16_t type);
@@ -322,8 +330,9 @@ unsigned kmemu__wdf_run_deferred(struct kmemu_wdf_instance *inst);
 /* ---- driver.c --------------------------------------------------------------- */
 
 /* Unload @g: EvtDriverUnload (if @call_unload), delete the driver object,
- * report leaks, free everything.  Context: no lock. */
-void kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload);
+ * report leaks, free everything.  Return: the objects found alive.
+ * Context: no lock. */
+uint64_t kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload);
 
 /* ---- memory.c: WDFMEMORY ---------------------------------------------------- */
 

@@ -104,11 +104,12 @@ kmemu_status kmemu_wdf_driver_create(const char *name, const struct kmemu_wdf_dr
  * it (cleanup callbacks, destroy callbacks).  With the verifier on, objects
  * still alive afterwards (an extra reference the driver never dropped) are
  * reported as leaks with where they were created, followed by a debug
- * break; they are then freed.
+ * break; they are then freed (with the verifier off too, silently).
  * @drv: a loaded driver; NULL is ignored.
  * Context: PASSIVE.
+ * Return: how many objects were still alive after the WDFDRIVER was deleted.
  */
-void kmemu_wdf_driver_unload(struct kmemu_wdf_driver *drv);
+uint64_t kmemu_wdf_driver_unload(struct kmemu_wdf_driver *drv);
 
 /**
  * kmemu_wdf_driver_handle() - the WDFDRIVER of a loaded driver.

@@ -381,6 +381,11 @@ VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH Fil
  * context is matched by the UniqueType pointer, or by the same ContextName
  * and ContextSize when two translation units declare the same type.
  */
+#if defined(__GNUC__)
+#define WDF_CONTEXT_MAYBE_UNUSED __attribute__((unused))  /* a file may use only some */
+#else
+#define WDF_CONTEXT_MAYBE_UNUSED
+#endif
 #define WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype) _WDF_##_contexttype##_TYPE_INFO
 #define WDF_TYPE_NAME_POINTER_TYPE(_contexttype) WDF_##_contexttype##_POINTER_TYPE
 #define WDF_GET_CONTEXT_TYPE_INFO(_contexttype) (WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype).UniqueType)
@@ -419,10 +424,11 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 
 #define WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(_contexttype, _castingfunction)                     \
 	typedef _contexttype *WDF_TYPE_NAME_POINTER_TYPE(_contexttype);                        \
-	static const WDF_OBJECT_CONTEXT_TYPE_INFO WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype) = { \
+	static const WDF_OBJECT_CONTEXT_TYPE_INFO WDF_CONTEXT_MAYBE_UNUSED                     \
+		WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype) = {                                   \
 		sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), #_contexttype, sizeof(_contexttype),     \
 		&WDF_TYPE_NAME_TO_TYPE_INFO(_contexttype), NULL };                             \
-	static inline _contexttype *_castingfunction(WDFOBJECT Handle)                         \
+	static inline WDF_CONTEXT_MAYBE_UNUSED _contexttype *_castingfunction(WDFOBJECT Handle) \
 	{                                                                                      \
 		return (_contexttype *)WdfObjectGetTypedContextWorker(                         \
 			Handle, WDF_GET_CONTEXT_TYPE_INFO(_contexttype));                      \
