@@ -330,6 +330,10 @@ void kmemu__fx_route(struct kmemu__fx_device *d, struct kmemu__fx_request *r, co
 
 void kmemu__fx_in_caller(struct kmemu__fx_device *d, struct kmemu__fx_request *r)
 {
+	static const char fn[] = "EvtIoInCallerContext";
+
+	/* the callback may complete the request: keep it alive until we are done */
+	kmemu__wdf_object_ref(&r->obj, fn, __LINE__, __FILE__);
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->owned = 1;
 	r->in_caller = 1;
@@ -338,6 +342,7 @@ void kmemu__fx_in_caller(struct kmemu__fx_device *d, struct kmemu__fx_request *r
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->in_caller = 0;
 	pthread_mutex_unlock(&kmemu__fx_lock);
+	kmemu__wdf_object_unref(&r->obj, fn, __LINE__, __FILE__, fn);
 }
 
 NTSTATUS WdfDeviceEnqueueRequest(WDFDEVICE Device, WDFREQUEST Request)
