@@ -629,17 +629,8 @@ static NTSTATUS retrieve_unsafe(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 		return STATUS_INVALID_DEVICE_REQUEST;
 	}
 	neither_dev = r->dev->io_type == WdfDeviceIoNeither;
-	if (r->major == KMEMU_IRP_MJ_DEVICE_CONTROL && r->method == METHOD_NEITHER) {  /* step 8 */
-		size_t len = output ? r->out_len : r->in_len;
-
-		if (len < min)
-			return STATUS_BUFFER_TOO_SMALL;
-		*Buffer = (PVOID)(uintptr_t)(output ? r->out_user : r->in_user);
-		if (Length)
-			*Length = len;
-		return STATUS_SUCCESS;
-	}
-	if (r->major == (output ? KMEMU_IRP_MJ_READ : KMEMU_IRP_MJ_WRITE) && neither_dev) {  /* step 9 */
+	if ((r->major == KMEMU_IRP_MJ_DEVICE_CONTROL && r->method == METHOD_NEITHER) ||  /* step 8 */
+	    (r->major == (output ? KMEMU_IRP_MJ_READ : KMEMU_IRP_MJ_WRITE) && neither_dev)) {  /* 9 */
 		size_t len = output ? r->out_len : r->in_len;
 
 		if (len < min)
