@@ -160,7 +160,9 @@ void unsafe_check_caller_context(int output)
 	}
 }
 
-void unsafe_check_wrong_direction(int output)
+/* A request of @kind the variant never serves: STATUS_INVALID_DEVICE_REQUEST,
+ * the pointer NULL, no break (trace only). */
+static void check_refused(int output, enum kmemu_io_kind kind, uint32_t code)
 {
 	struct kmemu_io_op *op;
 	PVOID b = NULL;
@@ -170,30 +172,27 @@ void unsafe_check_wrong_direction(int output)
 	uint64_t breaks;
 
 	wio_setup(&w, 0, WdfDeviceIoNeither, NULL);
-	/* the input variant refuses reads, the output variant writes */
-	r = pend_kind(&w, output ? KMEMU_IO_WRITE : KMEMU_IO_READ, 0, 8, 8, &op);
+	r = pend_kind(&w, kind, code, 8, 8, &op);
 	breaks = wio_breaks(&w);
 	KMEMU_EXPECT_NT(unsafe(r, 0, &b, &n, output), STATUS_INVALID_DEVICE_REQUEST);
 	KMEMU_EXPECT_EQ((uintptr_t)b, 0);
 	KMEMU_EXPECT_EQ(wio_breaks(&w), breaks);
+	if (kind == KMEMU_IO_INTERNAL_DEVICE_CONTROL)
+		KMEMU_EXPECT_EQ(WdfRequestGetRequestorMode(r), KernelMode);
 	KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
 	wio_teardown(&w);
 }
 
+/* Step 6: the input variant refuses reads, the output variant writes. */
+void unsafe_check_wrong_direction(int output)
+{
+	check_refused(output, output ? KMEMU_IO_WRITE : KMEMU_IO_READ, 0);
+}
+
+/* Step 7: internal IOCTLs (a kernel-mode sender). */
 void unsafe_check_internal(int output)
 {
-	struct kmemu_io_op *op;
-	PVOID b = NULL;
-	size_t n = 0;
-	struct wio w;
-	WDFREQUEST r;
-
-	wio_setup(&w, 0, WdfDeviceIoNeither, NULL);
-	r = pend_kind(&w, KMEMU_IO_INTERNAL_DEVICE_CONTROL, WIO_IOCTL(5, METHOD_NEITHER), 8, 8, &op);
-	KMEMU_EXPECT_NT(unsafe(r, 0, &b, &n, output), STATUS_INVALID_DEVICE_REQUEST);
-	KMEMU_EXPECT_EQ(WdfRequestGetRequestorMode(r), KernelMode);
-	KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-	wio_teardown(&w);
+	check_refused(output, KMEMU_IO_INTERNAL_DEVICE_CONTROL, WIO_IOCTL(5, METHOD_NEITHER));
 }
 
 void unsafe_check_neither_ioctl(int output)

@@ -71,32 +71,35 @@ static VOID NTAPI evt_ioctl(WDFQUEUE q, WDFREQUEST r, size_t out_len, size_t in_
 	WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, ol);
 }
 
-static VOID NTAPI evt_read(WDFQUEUE q, WDFREQUEST r, size_t len)
+/* Reads fill the output with 'R'; writes record the first input byte. */
+static void read_write(WDFREQUEST r, size_t len, int write)
 {
-	uint8_t *out = NULL;
-	size_t ol = 0;
+	uint8_t *p = NULL;
+	size_t n = 0;
 
-	(void)q;
 	note(r);
 	if (!T.complete_in_callback)
 		return;
-	assert_status(WdfRequestRetrieveOutputBuffer(r, len, (PVOID *)&out, &ol), STATUS_SUCCESS);
-	memset(out, 'R', ol);
-	WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, ol);
+	assert_status(write ? WdfRequestRetrieveInputBuffer(r, len, (PVOID *)&p, &n)
+			    : WdfRequestRetrieveOutputBuffer(r, len, (PVOID *)&p, &n),
+		      STATUS_SUCCESS);
+	if (write)
+		T.written_first = p[0];
+	else
+		memset(p, 'R', n);
+	WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, n);
+}
+
+static VOID NTAPI evt_read(WDFQUEUE q, WDFREQUEST r, size_t len)
+{
+	(void)q;
+	read_write(r, len, 0);
 }
 
 static VOID NTAPI evt_write(WDFQUEUE q, WDFREQUEST r, size_t len)
 {
-	uint8_t *in = NULL;
-	size_t il = 0;
-
 	(void)q;
-	note(r);
-	if (!T.complete_in_callback)
-		return;
-	assert_status(WdfRequestRetrieveInputBuffer(r, len, (PVOID *)&in, &il), STATUS_SUCCESS);
-	T.written_first = in[0];
-	WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, il);
+	read_write(r, len, 1);
 }
 
 static VOID NTAPI evt_in_caller(WDFDEVICE d, WDFREQUEST r)
