@@ -116,7 +116,10 @@ static void attrs_from(WDF_OBJECT_ATTRIBUTES *a, const uint8_t *r)
 		a->SynchronizationScope = (WDF_SYNCHRONIZATION_SCOPE)(r[4] % 7);
 		a->ContextSizeOverride = r[5] & 0x80 ? r[5] : 0;
 		break;
-	case 4: a->ContextSizeOverride = r[5]; a->ContextTypeInfo = WDF_GET_CONTEXT_TYPE_INFO(FZ_CTX); break;
+	case 4:
+		a->ContextSizeOverride = r[5];
+		a->ContextTypeInfo = WDF_GET_CONTEXT_TYPE_INFO(FZ_CTX);
+		break;
 	default: break;
 	}
 }

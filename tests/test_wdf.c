@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <kmemu/wdf.h>
@@ -362,6 +364,61 @@ static void test_wdf_driver_create_statuses(void **state)
 	/* the default pool tag: the first four characters of the name */
 	assert_int_equal(g->pool_tag, 'k' | 'm' << 8 | 't' << 16 | 'e' << 24);
 	kmemu_wdf_driver_unload(d);
+	KMEMU_TEST_CLEAN();
+}
+
+static void test_wdf_verifier_defaults(void **state)
+{
+	struct kmemu_wdf_driver_options o = { .quiet = 1, .version_minor = 7 };
+	struct kmemu_wdf_driver *d;
+	struct kmemu_wdf_globals *g;
+	struct args ar = { 0 };
+	KT_BEGIN();
+
+	(void)state;
+	/* default: on, break policy continue, KMDF 1.33 */
+	unsetenv("KMEMU_VERIFIER");
+	unsetenv("KMEMU_WDF_BREAK");
+	assert_status(kmemu_wdf_driver_create("dflt", NULL, NULL, &d), STATUS_SUCCESS);
+	g = (struct kmemu_wdf_globals *)(void *)d;
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
+	assert_int_equal(g->break_policy, KMEMU_WDF_BREAK_CONTINUE);
+	assert_true(kmemu__wdf_verification_enabled(g, 9));
+	kmemu_wdf_driver_unload(d);
+	/* the environment: verifier off; a bad value keeps the default */
+	setenv("KMEMU_VERIFIER", "0", 1);
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 0);
+	assert_false(kmemu__wdf_verification_enabled((void *)d, 1));
+	kmemu_wdf_driver_unload(d);
+	setenv("KMEMU_VERIFIER", "maybe", 1);
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
+	/* bound to KMDF 1.7: version-gated checks of 1.9 are off unless VerifyDownLevel */
+	assert_false(kmemu__wdf_verification_enabled((void *)d, 9));
+	assert_true(kmemu__wdf_verification_enabled((void *)d, 7));
+	kmemu_wdf_driver_unload(d);
+	o.verify_down_level = 1;
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_true(kmemu__wdf_verification_enabled((void *)d, 9));
+	kmemu_wdf_driver_unload(d);
+	/* the options win over the environment */
+	setenv("KMEMU_VERIFIER", "0", 1);
+	o.has_verifier = 1;
+	o.verifier = 1;
+	setenv("KMEMU_WDF_BREAK", "fatal", 1);
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
+	ar.obj = kmemu_wdf_driver_handle(d);
+	expect_bugcheck(call_delete, &ar, KMODE_EXCEPTION_NOT_HANDLED, 0x80000003u, ANY, ANY);
+	kmemu_wdf_driver_unload(d);
+	o.break_policy = KMEMU_WDF_BREAK_CONTINUE;
+	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
+	ar.obj = kmemu_wdf_driver_handle(d);
+	expect_no_bugcheck(call_delete, &ar);
+	kmemu_wdf_driver_unload(d);
+	unsetenv("KMEMU_VERIFIER");
+	unsetenv("KMEMU_WDF_BREAK");
 	KMEMU_TEST_CLEAN();
 }
 
@@ -1038,6 +1095,30 @@ static void test_wdf_deferred_dispose(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+static void test_wdf_unload_at_dispatch(void **state)
+{
+	struct kmemu_wdf_driver *d;
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY paged;
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.EvtCleanupCallback = cleanup_count;
+	n_cleanup_m = 0;
+	assert_status(WdfMemoryCreate(&a, PagedPool, 0, 8, &paged, NULL), STATUS_SUCCESS);
+	assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+	WdfObjectDelete(paged);
+	/* unloading at the wrong IRQL: the queued delete cannot run; the object
+	 * is reported and freed, and the queue forgets it */
+	assert_int_equal(kmemu_wdf_driver_unload(d), 1);
+	assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_run_deferred(), 0);
+	assert_int_equal(n_cleanup_m, 0);
+	KMEMU_TEST_CLEAN();
+}
+
 static void test_wdf_leak_report(void **state)
 {
 	KT_BEGIN();
@@ -1086,6 +1167,58 @@ static void test_wdf_backend_close_unloads(void **state)
 	kt_close_backend();
 	assert_int_equal(n_close_unload, 1);
 	assert_int_equal(setup(NULL), 0);
+}
+
+/* ---- threads ------------------------------------------------------------------------ */
+
+static WDFMEMORY shared_parent;
+
+static void *thread_cycles(void *arg)
+{
+	uint8_t in[16] = { 0 };
+
+	(void)arg;
+	for (int i = 0; i < 500; i++) {
+		WDF_OBJECT_ATTRIBUTES a;
+		WDFMEMORY m = NULL, c = NULL;
+
+		WDF_OBJECT_ATTRIBUTES_INIT(&a);
+		a.ParentObject = shared_parent;
+		if (WdfMemoryCreate(&a, NonPagedPool, 0, 16, &m, NULL) ||
+		    WdfMemoryCopyFromBuffer(m, 0, in, sizeof(in)))
+			return (void *)1;
+		a.ParentObject = m;
+		if (WdfMemoryCreatePreallocated(&a, in, sizeof(in), &c))
+			return (void *)1;
+		WdfObjectReference(c);
+		WdfObjectDelete(m);
+		WdfObjectDereference(c);
+	}
+	return NULL;
+}
+
+static void test_wdf_threads(void **state)
+{
+	struct kmemu_wdf_driver *d;
+	pthread_t t[3];
+	void *rc;
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	shared_parent = mem_new(8, NULL);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_cycles, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pthread_join(t[i], &rc), 0);
+		assert_null(rc);
+	}
+	/* the WDFDRIVER and the shared parent are left */
+	assert_int_equal(drv_stats(d).objects, 2);
+	WdfObjectDelete(shared_parent);
+	assert_int_equal(drv_stats(d).objects, 1);
+	assert_int_equal(kmemu_wdf_driver_unload(d), 0);
+	KMEMU_TEST_CLEAN();
 }
 
 /* ---- request memory (the I/O half's constructors) ------------------------------------ */
@@ -1271,6 +1404,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		WDF_TEST(test_wdf_driver_load_unload),
 		WDF_TEST(test_wdf_driver_create_statuses),
+		WDF_TEST(test_wdf_verifier_defaults),
 		WDF_TEST(test_wdf_no_driver),
 		WDF_TEST(test_wdf_memory_create),
 		WDF_TEST(test_wdf_memory_create_statuses),
@@ -1287,7 +1421,9 @@ int main(void)
 		WDF_TEST(test_wdf_contexts),
 		WDF_TEST(test_wdf_deferred_dispose),
 		WDF_TEST(test_wdf_leak_report),
+		WDF_TEST(test_wdf_unload_at_dispatch),
 		WDF_TEST(test_wdf_backend_close_unloads),
+		WDF_TEST(test_wdf_threads),
 		WDF_TEST(test_wdf_request_memory),
 		WDF_TEST(test_wdf_request_memory_delete_pending),
 		WDF_TEST(test_wdf_oom),

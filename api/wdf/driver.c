@@ -229,6 +229,12 @@ static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 		pthread_mutex_lock(&inst->lock);
 		o->refcount = 1;
 		o->is_released = 1;
+		/* a delete still queued for PASSIVE_LEVEL (unload at raised IRQL) */
+		for (struct kmemu_wdf_object **pp = &inst->deferred; *pp; pp = &(*pp)->deferred_next)
+			if (*pp == o) {
+				*pp = o->deferred_next;
+				break;
+			}
 		pthread_mutex_unlock(&inst->lock);
 		/* Freed as the framework frees its pool at unload: no driver callback
 		 * runs any more (the driver is gone). */

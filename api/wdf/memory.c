@@ -94,17 +94,6 @@ void kmemu__wdf_memory_set_request_completed(struct kmemu_wdf_object *mem, const
 	pthread_mutex_unlock(&mem->globals->inst->lock);
 }
 
-/* The largest buffer the machine's pool could hold: its RAM. */
-static uint64_t memory_pool_limit(struct kmemu_wdf_globals *g)
-{
-	struct kmemu_backend *b = g->inst->backend;
-	struct kmemu_stats s;
-
-	if (b && b->ops->stats_get(b->st, &s) == STATUS_SUCCESS && s.frames_total)
-		return s.frames_total * PAGE_SIZE;
-	return 1ull << 30;
-}
-
 /* 1 for the paged pool types of §2.1 step 3 (POOL_COLD_ALLOCATION ignored). */
 static int pool_is_paged(POOL_TYPE t)
 {
@@ -152,7 +141,7 @@ NTSTATUS WdfMemoryCreate(PWDF_OBJECT_ATTRIBUTES Attributes, POOL_TYPE PoolType, 
 	m->pool_type = PoolType;
 	m->tag = PoolTag;
 	m->obj.is_passive_dispose = paged;
-	if (BufferSize <= memory_pool_limit(g)) {
+	if (BufferSize <= g->inst->pool_limit) {  /* no pool is larger than RAM */
 		if (BufferSize >= PAGE_SIZE) {
 			m->alloc = kmemu__malloc(BufferSize + PAGE_SIZE - 1);
 			m->buffer = m->alloc ? (void *)(((uintptr_t)m->alloc + PAGE_SIZE - 1) &
@@ -215,27 +204,39 @@ NTSTATUS WdfMemoryCreatePreallocated(PWDF_OBJECT_ATTRIBUTES Attributes, PVOID Bu
 	return STATUS_SUCCESS;
 }
 
-NTSTATUS WdfMemoryAssignBuffer(WDFMEMORY Memory, PVOID Buffer, size_t BufferSize)
+/* Steps 1-2 of AssignBuffer and the Copy DDIs: the handle as @type (then
+ * the completed-request rule), a non-NULL @buffer.  Return: STATUS_SUCCESS
+ * with *@out set; STATUS_INVALID_DEVICE_REQUEST (request completed);
+ * STATUS_UNSUCCESSFUL after a handled bug check. */
+static NTSTATUS memory_ddi_begin(WDFMEMORY h, uint16_t type, const void *buffer, const char *fn,
+				 uintptr_t caller, struct kmemu_wdf_memory **out)
 {
-	static const char fn[] = "WdfMemoryAssignBuffer";
-	uintptr_t caller = KMEMU_WDF_CALLER;
-	struct kmemu_wdf_object *o;
-	struct kmemu_wdf_memory *m;
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(h, type, fn);
 
-	o = kmemu__wdf_ddi_object(Memory, KMEMU_FX_TYPE_MEMORY_PREALLOCATED, fn);  /* step 1 */
 	if (!o)
 		return STATUS_UNSUCCESSFUL;
 	if (kmemu__wdf_memory_after_completion(o, fn))
 		return STATUS_INVALID_DEVICE_REQUEST;
-	if (kmemu__wdf_pointer_null(o->globals, Buffer, fn, caller))               /* step 2 */
+	if (kmemu__wdf_pointer_null(o->globals, buffer, fn, caller))
 		return STATUS_UNSUCCESSFUL;
+	*out = (struct kmemu_wdf_memory *)o;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS WdfMemoryAssignBuffer(WDFMEMORY Memory, PVOID Buffer, size_t BufferSize)
+{
+	struct kmemu_wdf_memory *m = NULL;
+	NTSTATUS st = memory_ddi_begin(Memory, KMEMU_FX_TYPE_MEMORY_PREALLOCATED, Buffer,
+				       "WdfMemoryAssignBuffer", KMEMU_WDF_CALLER, &m);  /* 1-2 */
+
+	if (st)
+		return st;
 	if (BufferSize == 0)                                                        /* step 3 */
 		return STATUS_INVALID_PARAMETER;
-	m = (struct kmemu_wdf_memory *)o;                                           /* step 4 */
-	pthread_mutex_lock(&o->globals->inst->lock);
+	pthread_mutex_lock(&m->obj.globals->inst->lock);                            /* step 4 */
 	m->buffer = Buffer;
 	m->size = BufferSize;
-	pthread_mutex_unlock(&o->globals->inst->lock);
+	pthread_mutex_unlock(&m->obj.globals->inst->lock);
 	return STATUS_SUCCESS;
 }
 
@@ -259,27 +260,25 @@ PVOID WdfMemoryGetBuffer(WDFMEMORY Memory, size_t *BufferSize)
 	return m->buffer;
 }
 
+/* Steps 5-6: 1 when @n bytes at @off lie inside @m's buffer (an offset of 0
+ * is only checked through the count). */
+static int memory_range_ok(const struct kmemu_wdf_memory *m, size_t off, size_t n)
+{
+	return (off == 0 || off < m->size) && n <= m->size - off;
+}
+
 NTSTATUS WdfMemoryCopyToBuffer(WDFMEMORY SourceMemory, size_t SourceOffset, PVOID Buffer,
 			       size_t NumBytesToCopyTo)
 {
-	static const char fn[] = "WdfMemoryCopyToBuffer";
-	uintptr_t caller = KMEMU_WDF_CALLER;
-	struct kmemu_wdf_object *o;
-	struct kmemu_wdf_memory *m;
+	struct kmemu_wdf_memory *m = NULL;
+	NTSTATUS st = memory_ddi_begin(SourceMemory, KMEMU_IFX_TYPE_MEMORY, Buffer,
+				       "WdfMemoryCopyToBuffer", KMEMU_WDF_CALLER, &m);  /* 1-2 */
 
-	o = kmemu__wdf_ddi_object(SourceMemory, KMEMU_IFX_TYPE_MEMORY, fn);                                                  /* step 1 */
-	if (!o)
-		return STATUS_UNSUCCESSFUL;
-	if (kmemu__wdf_memory_after_completion(o, fn))
-		return STATUS_INVALID_DEVICE_REQUEST;
-	if (kmemu__wdf_pointer_null(o->globals, Buffer, fn, caller))               /* step 2 */
-		return STATUS_UNSUCCESSFUL;
-	m = (struct kmemu_wdf_memory *)o;
-	if (NumBytesToCopyTo == 0 || !m->buffer)                                    /* steps 3-4 */
+	if (st)
+		return st;
+	if (NumBytesToCopyTo == 0 || !m->buffer)                                  /* steps 3-4 */
 		return STATUS_INVALID_PARAMETER;
-	if (SourceOffset != 0 && SourceOffset >= m->size)                           /* step 5 */
-		return STATUS_BUFFER_TOO_SMALL;
-	if (NumBytesToCopyTo > m->size - SourceOffset)                              /* step 6 */
+	if (!memory_range_ok(m, SourceOffset, NumBytesToCopyTo))                   /* steps 5-6 */
 		return STATUS_BUFFER_TOO_SMALL;
 	/* memmove, not memcpy: overlapping ranges are the driver's bug, never
 	 * undefined behaviour in the host. */
@@ -291,28 +290,20 @@ NTSTATUS WdfMemoryCopyFromBuffer(WDFMEMORY DestinationMemory, size_t Destination
 				 PVOID Buffer, size_t NumBytesToCopyFrom)
 {
 	static const char fn[] = "WdfMemoryCopyFromBuffer";
-	uintptr_t caller = KMEMU_WDF_CALLER;
-	struct kmemu_wdf_object *o;
-	struct kmemu_wdf_memory *m;
+	struct kmemu_wdf_memory *m = NULL;
+	NTSTATUS st = memory_ddi_begin(DestinationMemory, KMEMU_IFX_TYPE_MEMORY, Buffer, fn,
+				       KMEMU_WDF_CALLER, &m);                     /* steps 1-2 */
 
-	o = kmemu__wdf_ddi_object(DestinationMemory, KMEMU_IFX_TYPE_MEMORY, fn);                           /* step 1 */
-	if (!o)
-		return STATUS_UNSUCCESSFUL;
-	if (kmemu__wdf_memory_after_completion(o, fn))
-		return STATUS_INVALID_DEVICE_REQUEST;
-	if (kmemu__wdf_pointer_null(o->globals, Buffer, fn, caller))               /* step 2 */
-		return STATUS_UNSUCCESSFUL;
-	m = (struct kmemu_wdf_memory *)o;
-	if (NumBytesToCopyFrom == 0)                                                /* step 3 */
+	if (st)
+		return st;
+	if (NumBytesToCopyFrom == 0)                                              /* step 3 */
 		return STATUS_INVALID_PARAMETER;
-	if (m->is_read_only) {                                                      /* step 4 */
-		kmemu__wdf_dbg_break(o->globals, fn, "WDFMEMORY %p is read-only",
+	if (m->is_read_only) {                                                    /* step 4 */
+		kmemu__wdf_dbg_break(m->obj.globals, fn, "WDFMEMORY %p is read-only",
 				     (void *)DestinationMemory);
 		return STATUS_ACCESS_VIOLATION;
 	}
-	if (DestinationOffset != 0 && DestinationOffset >= m->size)                 /* step 5 */
-		return STATUS_INVALID_BUFFER_SIZE;
-	if (NumBytesToCopyFrom > m->size - DestinationOffset)                       /* step 6 */
+	if (!memory_range_ok(m, DestinationOffset, NumBytesToCopyFrom))           /* steps 5-6 */
 		return STATUS_INVALID_BUFFER_SIZE;
 	if (!m->buffer)
 		return STATUS_INVALID_PARAMETER;

@@ -78,8 +78,14 @@ struct kmemu_wdf_instance *kmemu__wdf_instance(void)
 	if (!inst) {
 		inst = kmemu__calloc(1, sizeof(*inst));
 		if (inst) {
+			struct kmemu_stats ks;
+
 			pthread_mutex_init(&inst->lock, NULL);
 			inst->backend = b;
+			inst->pool_limit = b->ops->stats_get(b->st, &ks) == STATUS_SUCCESS &&
+							   ks.frames_total
+						   ? ks.frames_total * KMEMU_PAGE_SIZE
+						   : 1ull << 30;
 			b->wdf = inst;
 			b->wdf_close = instance_close;
 		}
@@ -88,12 +94,17 @@ struct kmemu_wdf_instance *kmemu__wdf_instance(void)
 	return inst;
 }
 
-uint8_t kmemu__wdf_irql(void)
+/* The IRQL of the calling thread on @inst's machine. */
+static uint8_t instance_irql(const struct kmemu_wdf_instance *inst)
 {
-	struct kmemu_wdf_instance *inst = kmemu__wdf_instance();
 	struct kmemu_backend *b = inst ? inst->backend : NULL;
 
 	return b ? b->ops->irql_get(b->st) : PASSIVE_LEVEL;
+}
+
+uint8_t kmemu__wdf_irql(void)
+{
+	return instance_irql(kmemu__wdf_instance());
 }
 
 /* 1 when @g is a loaded driver of @inst.  Caller holds inst->lock. */
@@ -105,11 +116,13 @@ static int globals_loaded(struct kmemu_wdf_instance *inst, struct kmemu_wdf_glob
 	return 0;
 }
 
-/* The driver of this thread without any report: NULL when none is loaded. */
-static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst)
+/* The driver of this thread without any report: NULL when none is loaded.
+ * *@deferred: 1 when disposals wait for PASSIVE_LEVEL. */
+static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst, int *deferred)
 {
 	struct kmemu_wdf_globals *g = NULL;
 
+	*deferred = 0;
 	if (!inst)
 		return NULL;
 	pthread_mutex_lock(&inst->lock);
@@ -117,6 +130,7 @@ static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst)
 		g = thread_globals;
 	else
 		g = inst->drivers;
+	*deferred = inst->deferred != NULL;
 	pthread_mutex_unlock(&inst->lock);
 	return g;
 }
@@ -124,9 +138,10 @@ static struct kmemu_wdf_globals *globals_peek(struct kmemu_wdf_instance *inst)
 struct kmemu_wdf_globals *kmemu__wdf_globals(const char *function)
 {
 	struct kmemu_wdf_instance *inst = kmemu__wdf_instance();
-	struct kmemu_wdf_globals *g = globals_peek(inst);
+	int deferred;
+	struct kmemu_wdf_globals *g = globals_peek(inst, &deferred);
 
-	if (inst && inst->deferred)
+	if (deferred)
 		kmemu__wdf_run_deferred(inst);
 	if ((!g || !g->driver) && function) {
 		kmemu__bugcheck(function,
@@ -213,7 +228,7 @@ NTSTATUS kmemu__wdf_check_irql(struct kmemu_wdf_globals *g, uint8_t max, const c
 
 	if (!g || !g->verifier)
 		return STATUS_SUCCESS;
-	irql = kmemu__wdf_irql();
+	irql = instance_irql(g->inst);
 	if (irql <= max)
 		return STATUS_SUCCESS;
 	kmemu__wdf_dbg_break(g, function, "called at IRQL %u, above the maximum %u", irql, max);
@@ -284,7 +299,7 @@ struct kmemu_wdf_object *kmemu__wdf_object_get(struct kmemu_wdf_globals *g, WDFO
 		return NULL;
 	}
 	o = kmemu__wdf_decode(h);
-	inst = kmemu__wdf_instance();
+	inst = g ? g->inst : kmemu__wdf_instance();
 	if (inst) {
 		pthread_mutex_lock(&inst->lock);
 		live = registry_has(inst, o);
@@ -552,30 +567,36 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 	return STATUS_SUCCESS;
 }
 
-/* Run @o's cleanup callbacks once each (object's, then each context's). */
-static void object_run_cleanup(struct kmemu_wdf_object *o)
+/* Call the callback in *@slot, if any, after clearing it (at most once). */
+static void callback_once(PFN_WDF_OBJECT_CONTEXT_CLEANUP *slot, WDFOBJECT h)
 {
-	struct kmemu_wdf_globals *prev;
+	PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = *slot;
+
+	*slot = NULL;
+	if (fn)
+		fn(h);
+}
+
+/* Run @o's cleanup (@destroy 0) or destroy callbacks once each: the
+ * object's, then each context's in order, acting for @o's driver. */
+static void object_run_callbacks(struct kmemu_wdf_object *o, int destroy)
+{
+	struct kmemu_wdf_globals *prev = kmemu__wdf_enter(o->globals);
 	WDFOBJECT h = kmemu__wdf_handle(o);
 
+	callback_once(destroy ? &o->destroy : &o->cleanup, h);
+	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
+		callback_once(destroy ? &c->destroy : &c->cleanup, h);
+	kmemu__wdf_leave(prev);
+}
+
+/* Run @o's cleanup callbacks, unless they ran already. */
+static void object_run_cleanup(struct kmemu_wdf_object *o)
+{
 	if (o->cleanup_done)
 		return;
 	o->cleanup_done = 1;
-	prev = kmemu__wdf_enter(o->globals);
-	if (o->cleanup) {
-		PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = o->cleanup;
-
-		o->cleanup = NULL;
-		fn(h);
-	}
-	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-		if (c->cleanup) {
-			PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = c->cleanup;
-
-			c->cleanup = NULL;
-			fn(h);
-		}
-	kmemu__wdf_leave(prev);
+	object_run_callbacks(o, 0);
 }
 
 /* Refcount reached 0: cleanup (if not run), destroy callbacks, type destroy,
@@ -584,25 +605,9 @@ static void object_destroy(struct kmemu_wdf_object *o)
 {
 	struct kmemu_wdf_globals *g = o->globals;
 	struct kmemu_wdf_instance *inst = g->inst;
-	struct kmemu_wdf_globals *prev;
-	WDFOBJECT h = kmemu__wdf_handle(o);
 
 	object_run_cleanup(o);
-	prev = kmemu__wdf_enter(g);
-	if (o->destroy) {
-		PFN_WDF_OBJECT_CONTEXT_DESTROY fn = o->destroy;
-
-		o->destroy = NULL;
-		fn(h);
-	}
-	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-		if (c->destroy) {
-			PFN_WDF_OBJECT_CONTEXT_DESTROY fn = c->destroy;
-
-			c->destroy = NULL;
-			fn(h);
-		}
-	kmemu__wdf_leave(prev);
+	object_run_callbacks(o, 1);
 	if (o->ops->destroy)
 		o->ops->destroy(o);
 	pthread_mutex_lock(&inst->lock);
@@ -733,7 +738,7 @@ void kmemu__wdf_object_delete(struct kmemu_wdf_object *o)
 {
 	struct kmemu_wdf_instance *inst = o->globals->inst;
 	int defer;
-	uint8_t irql = kmemu__wdf_irql();
+	uint8_t irql = instance_irql(inst);
 
 	pthread_mutex_lock(&inst->lock);
 	if (o->state != KMEMU_WDF_CREATED) {
@@ -762,7 +767,7 @@ unsigned kmemu__wdf_run_deferred(struct kmemu_wdf_instance *inst)
 
 	if (!inst)
 		return 0;
-	while (kmemu__wdf_irql() == PASSIVE_LEVEL) {
+	while (instance_irql(inst) == PASSIVE_LEVEL) {
 		struct kmemu_wdf_object *o;
 
 		pthread_mutex_lock(&inst->lock);
@@ -871,9 +876,7 @@ long kmemu__wdf_object_tag_count(struct kmemu_wdf_object *o, const void *tag)
 VOID WdfObjectDelete(WDFOBJECT Object)
 {
 	static const char fn[] = "WdfObjectDelete";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Object, KMEMU_FX_TYPE_OBJECT, fn)
-				       : NULL;
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Object, KMEMU_FX_TYPE_OBJECT, fn);
 
 	if (!o)
 		return;
@@ -889,40 +892,42 @@ VOID WdfObjectDelete(WDFOBJECT Object)
 	kmemu__wdf_object_delete(o);
 }
 
-VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
+/* The object of WdfObjectReference/Dereference: a NULL handle is 0x10D/4
+ * (these two DDIs check the pointer first), then §0.3 as FX_TYPE_OBJECT and
+ * the completed-request rule.  NULL when the call must do nothing more. */
+static struct kmemu_wdf_object *object_ref_target(WDFOBJECT h, const char *fn, uintptr_t caller)
 {
-	static const char fn[] = "WdfObjectReferenceActual";
 	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
 	struct kmemu_wdf_object *o;
 
-	if (!g || kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
-		return;
-	o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
-	if (!o || kmemu__wdf_memory_after_completion(o, fn))
-		return;
-	kmemu__wdf_object_ref(o, Tag, Line, File);
+	if (!g || kmemu__wdf_pointer_null(g, h, fn, caller))
+		return NULL;
+	o = kmemu__wdf_object_get(g, h, KMEMU_FX_TYPE_OBJECT, fn);
+	return o && !kmemu__wdf_memory_after_completion(o, fn) ? o : NULL;
+}
+
+VOID WdfObjectReferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
+{
+	struct kmemu_wdf_object *o = object_ref_target(Handle, "WdfObjectReferenceActual",
+						       KMEMU_WDF_CALLER);
+
+	if (o)
+		kmemu__wdf_object_ref(o, Tag, Line, File);
 }
 
 VOID WdfObjectDereferenceActual(WDFOBJECT Handle, PVOID Tag, LONG Line, PCCH File)
 {
 	static const char fn[] = "WdfObjectDereferenceActual";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o;
+	struct kmemu_wdf_object *o = object_ref_target(Handle, fn, KMEMU_WDF_CALLER);
 
-	if (!g || kmemu__wdf_pointer_null(g, Handle, fn, KMEMU_WDF_CALLER))
-		return;
-	o = kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn);
-	if (!o || kmemu__wdf_memory_after_completion(o, fn))
-		return;
-	kmemu__wdf_object_unref(o, Tag, Line, File, fn);
+	if (o)
+		kmemu__wdf_object_unref(o, Tag, Line, File, fn);
 }
 
 PVOID WdfObjectGetTypedContextWorker(WDFOBJECT Handle, PCWDF_OBJECT_CONTEXT_TYPE_INFO TypeInfo)
 {
 	static const char fn[] = "WdfObjectGetTypedContextWorker";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn)
-				       : NULL;
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Handle, KMEMU_FX_TYPE_OBJECT, fn);
 	void *data = NULL;
 
 	if (!o || kmemu__wdf_pointer_null(o->globals, TypeInfo, fn, KMEMU_WDF_CALLER))
@@ -966,9 +971,8 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 				  PVOID *Context)
 {
 	static const char fn[] = "WdfObjectAllocateContext";
-	struct kmemu_wdf_globals *g = kmemu__wdf_globals(fn);
-	struct kmemu_wdf_object *o = g ? kmemu__wdf_object_get(g, Handle, KMEMU_FX_TYPE_OBJECT, fn)
-				       : NULL;
+	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(Handle, KMEMU_FX_TYPE_OBJECT, fn);
+	struct kmemu_wdf_globals *g;
 	struct kmemu_wdf_context *c, **pp;
 	NTSTATUS st;
 

@@ -155,6 +155,7 @@ struct kmemu_wdf_instance {
 	struct kmemu_wdf_object *buckets[KMEMU_WDF_BUCKETS];  /* registry of live objects */
 	uint64_t n_objects;                        /* registered objects */
 	uint64_t serial;                           /* last creation serial */
+	uint64_t pool_limit;                       /* largest buffer: the machine's RAM */
 };
 
 /* ---- object.c: instance, globals, handles --------------------------------- */
@@ -244,6 +245,14 @@ void kmemu__wdf_trace(struct kmemu_wdf_globals *g, const char *function, const c
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+
+/* IsVerificationEnabled(1, @minor) (§0.4): the verifier is on and the driver
+ * is bound to KMDF 1.@minor or later, or VerifyDownLevel is set. */
+static inline int kmemu__wdf_verification_enabled(const struct kmemu_wdf_globals *g,
+						  uint32_t minor)
+{
+	return g && g->verifier && (g->version_minor >= minor || g->verify_down_level);
+}
 
 /* The current IRQL (PASSIVE_LEVEL without a backend). */
 uint8_t kmemu__wdf_irql(void);

@@ -40,7 +40,8 @@ KMEMU_CASE(handle_type, A "handle-type", WDF_BC_CAPS, A "handle-type")
 	}
 }
 
-KMEMU_CASE(handle_stale, A "handle-stale", WDF_BC_CAPS | KMEMU_CAP_VERIFIER, A "handle-stale " A "verifier-switch")
+KMEMU_CASE(handle_stale, A "handle-stale", WDF_BC_CAPS | KMEMU_CAP_VERIFIER,
+	   A "handle-stale " A "verifier-switch")
 {
 	for (int v = 0; v < 2; v++) {
 		struct kmemu_wdf_driver *d = wdf_setup_driver(v);
