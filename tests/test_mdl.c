@@ -313,6 +313,36 @@ static void test_mdl_revoked_after_unlock(void **state)
 	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
 }
 
+/* Every report slot held by a live revoked lock: the next revoke fails with
+ * STATUS_INSUFFICIENT_RESOURCES and leaves that alias accessible; unlocked
+ * (quarantined) slots are reused. */
+static void test_mdl_revoke_slots_full(void **state)
+{
+	enum { N = 257 };
+	static const struct kmemu_mdl_report rep = { 0xC4, 1, 0, 0, "test", "full" };
+	static void *locks[N];
+	WD_KERNEL_BUFFER *kb = alloc(KT_PAGE);
+	void *alias = NULL;
+	unsigned i;
+	kmemu_status rc = STATUS_SUCCESS;
+
+	(void)state;
+	for (i = 0; i < N && rc == STATUS_SUCCESS; i++) {
+		assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 1, 1, &alias, &locks[i]),
+			      STATUS_SUCCESS);
+		rc = ops->mdl_revoke(st, locks[i], &rep);
+	}
+	assert_status(rc, STATUS_INSUFFICIENT_RESOURCES);
+	assert_true(i > 1);
+	((volatile uint8_t *)alias)[0] = 5;  /* the last alias was not revoked */
+	assert_status(ops->mdl_unlock(st, locks[0]), STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 1, 1, &alias, &locks[0]), STATUS_SUCCESS);
+	assert_status(ops->mdl_revoke(st, locks[0], &rep), STATUS_SUCCESS);
+	while (i--)
+		assert_status(ops->mdl_unlock(st, locks[i]), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+}
+
 /* The machine closing with locks held releases them (valgrind sees no leak). */
 static void test_mdl_close_with_locks(void **state)
 {
@@ -337,6 +367,7 @@ int main(void)
 		MDL_TEST(test_mdl_oom),
 		MDL_TEST(test_mdl_revoke),
 		MDL_TEST(test_mdl_revoked_after_unlock),
+		MDL_TEST(test_mdl_revoke_slots_full),
 		MDL_TEST(test_mdl_close_with_locks),
 	};
 

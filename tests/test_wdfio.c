@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <wdf.h>
 #include <kmemu/wdf.h>
+#include "emu.h"
 #include "kmemu_test.h"
 
 #define DEV_NAME "\\Device\\kmemu_wdfio"
@@ -982,6 +983,171 @@ static void test_io_open_names(void **state)
 	unload();
 }
 
+/* ---- the other statuses of the device, queue and request DDIs ------------------------ */
+
+static void test_io_parameter_statuses(void **state)
+{
+	struct kmemu_io_args a = { .kind = (enum kmemu_io_kind)7 };
+	struct kmemu_io_op *op = (struct kmemu_io_op *)1;
+	WDF_IO_QUEUE_CONFIG qc;
+	PWDFDEVICE_INIT init;
+	UNICODE_STRING odd = { 3, 4, (PWSTR)u"\\D" }, empty = { 0, 2, (PWSTR)u"" };
+	WDFQUEUE q = NULL;
+	WDFREQUEST r = (WDFREQUEST)1;
+	WDF_REQUEST_PARAMETERS p;
+	PVOID b;
+	size_t n;
+	WDFMEMORY m = NULL, m2 = NULL;
+
+	(void)state;
+	load(1, WdfDeviceIoDirect, WdfIoQueueDispatchParallel, 0);
+	user_begin();
+	/* kmemu_io_send / kmemu_io_wait: NULL arguments, unknown kind */
+	assert_status(kmemu_io_send(U.f, &a, &op), STATUS_INVALID_PARAMETER);
+	assert_status(kmemu_io_send(NULL, &a, &op), STATUS_INVALID_PARAMETER);
+	assert_status(kmemu_io_send(U.f, NULL, &op), STATUS_INVALID_PARAMETER);
+	assert_status(kmemu_io_wait(NULL, NULL), STATUS_INVALID_PARAMETER);
+	assert_status(kmemu_io_open(DEV_NAME, NULL), STATUS_INVALID_PARAMETER);
+	/* WdfDeviceInitAssignName: empty / odd length; NULL removes the name */
+	init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(T.drv), NULL);
+	assert_status(WdfDeviceInitAssignName(init, &odd), STATUS_INVALID_PARAMETER);
+	assert_status(WdfDeviceInitAssignName(init, &empty), STATUS_INVALID_PARAMETER);
+	assert_status(WdfDeviceInitAssignName(init, NULL), STATUS_SUCCESS);
+	WdfDeviceInitSetIoType(init, WdfDeviceIoMaximum);  /* ignored */
+	WdfDeviceInitFree(init);
+	/* WdfIoQueueCreate: Size, dispatch type, no callback, second default */
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchParallel);
+	qc.Size--;
+	assert_status(WdfIoQueueCreate(T.dev, &qc, NULL, &q), STATUS_INFO_LENGTH_MISMATCH);
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchMax);
+	assert_status(WdfIoQueueCreate(T.dev, &qc, NULL, &q), STATUS_INVALID_PARAMETER);
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchSequential);
+	assert_status(WdfIoQueueCreate(T.dev, &qc, NULL, &q), STATUS_INVALID_PARAMETER);
+	WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchManual);
+	assert_status(WdfIoQueueCreate(T.dev, &qc, NULL, &q), STATUS_INVALID_DEVICE_REQUEST);
+	/* a manual queue that is not the default one gets nothing by itself */
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+	assert_status(WdfIoQueueCreate(T.dev, &qc, NULL, &q), STATUS_SUCCESS);
+	assert_ptr_equal(WdfIoQueueGetDevice(q), T.dev);
+	assert_ptr_equal(WdfDeviceGetDefaultQueue(T.dev), T.queue);
+	/* WdfIoQueueRetrieveNextRequest: not manual; empty */
+	assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_INVALID_DEVICE_REQUEST);
+	assert_null(r);
+	assert_status(WdfIoQueueRetrieveNextRequest(q, &r), STATUS_NO_MORE_ENTRIES);
+	/* a direct write taken to the manual queue: buffers, memories, forwarding */
+	T.complete_in_callback = 0;
+	a = (struct kmemu_io_args){ .kind = KMEMU_IO_WRITE, .in = U.a->pUserAddr, .in_len = 100 };
+	assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+	r = T.last;
+	assert_status(WdfRequestForwardToIoQueue(r, T.queue), STATUS_INVALID_DEVICE_REQUEST);
+	WDF_REQUEST_PARAMETERS_INIT(&p);
+	WdfRequestGetParameters(r, &p);
+	assert_int_equal(p.Type, WdfRequestTypeWrite);
+	assert_u64_equal(p.Parameters.Write.Length, 100);
+	assert_int_equal(WdfRequestGetRequestorMode(r), UserMode);
+	assert_status(WdfRequestRetrieveOutputBuffer(r, 0, &b, &n), STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(WdfRequestRetrieveInputBuffer(r, 101, &b, &n), STATUS_BUFFER_TOO_SMALL);
+	assert_status(WdfRequestRetrieveInputBuffer(r, 100, &b, &n), STATUS_SUCCESS);
+	assert_ptr_not_equal(b, U.ua);  /* the MDL's kernel mapping */
+	assert_status(WdfRequestRetrieveOutputMemory(r, &m), STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(WdfRequestRetrieveInputMemory(r, &m), STATUS_SUCCESS);
+	assert_status(WdfRequestRetrieveInputMemory(r, &m2), STATUS_SUCCESS);
+	assert_ptr_equal(m, m2);
+	assert_ptr_equal(WdfMemoryGetBuffer(m, &n), b);
+	/* a write's input memory is read-only */
+	assert_status(WdfMemoryCopyFromBuffer(m, 0, "x", 1), STATUS_ACCESS_VIOLATION);
+	assert_status(WdfRequestForwardToIoQueue(r, q), STATUS_SUCCESS);
+	assert_status(WdfRequestForwardToIoQueue(r, T.queue), STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(WdfDeviceEnqueueRequest(T.dev, r), STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(WdfIoQueueRetrieveNextRequest(q, &r), STATUS_SUCCESS);
+	WdfRequestSetInformation(r, 100);
+	WdfRequestComplete(r, STATUS_SUCCESS);
+	assert_status(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+	user_end();
+	unload();
+}
+
+/* A PnP driver: the device comes from EvtDriverDeviceAdd. */
+static WDFDEVICE added;
+
+static NTSTATUS NTAPI evt_device_add(WDFDRIVER d, PWDFDEVICE_INIT init)
+{
+	UNICODE_STRING name;
+	WDF_IO_QUEUE_CONFIG qc;
+
+	(void)d;
+	RtlInitUnicodeString(&name, u"\\Device\\kmemu_pnp");
+	WdfDeviceInitSetIoType(init, WdfDeviceIoNeither);
+	if (WdfDeviceInitAssignName(init, &name) || WdfDeviceCreate(&init, NULL, &added))
+		return STATUS_UNSUCCESSFUL;
+	WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
+	qc.EvtIoRead = evt_read;
+	return WdfIoQueueCreate(added, &qc, NULL, NULL);
+}
+
+static void test_io_device_add(void **state)
+{
+	struct kmemu_wdf_driver_options o = { .verifier = 1, .has_verifier = 1, .quiet = 1 };
+	struct kmemu_wdf_driver *pnp = NULL;
+	struct kmemu_io_file *f = NULL;
+	WDF_DRIVER_CONFIG cfg;
+	WDFDEVICE dev = NULL;
+
+	(void)state;
+	WDF_DRIVER_CONFIG_INIT(&cfg, evt_device_add);
+	assert_status(kmemu_wdf_device_add(NULL, &dev), STATUS_INVALID_PARAMETER);
+	assert_status(kmemu_wdf_driver_create("pnp", &o, &cfg, &pnp), STATUS_SUCCESS);
+	assert_status(kmemu_wdf_device_add(pnp, &dev), STATUS_SUCCESS);
+	assert_ptr_equal(dev, added);
+	assert_status(kmemu_io_open("\\Device\\kmemu_pnp", &f), STATUS_SUCCESS);
+	kmemu_io_close(f);
+	kmemu_wdf_driver_unload(pnp);
+	assert_status(kmemu_io_open("\\Device\\kmemu_pnp", &f), STATUS_OBJECT_NAME_NOT_FOUND);
+}
+
+/* A backend without the version-5 slots: ProbeAndLock and direct I/O
+ * answer STATUS_NOT_SUPPORTED; buffered I/O works. */
+static struct kmemu_backend_ops v4_ops;
+
+static void test_io_backend_v4(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	struct kmemu_io_op *op;
+	WDFMEMORY m = NULL;
+	WDFREQUEST r;
+	uint64_t info;
+
+	(void)state;
+	v4_ops = kmemu__emu_ops;
+	v4_ops.version = 4;
+	v4_ops.name = "emu-v4";
+	v4_ops.caps &= ~KMEMU_CAP_WDF;
+	v4_ops.mdl_probe_lock = NULL;  /* never called */
+	assert_status(kmemu_backend_register(&v4_ops), STATUS_SUCCESS);
+	assert_status(kmemu_backend_open("emu-v4", NULL, &b), STATUS_SUCCESS);
+	old = kmemu_backend_set_current(b);
+	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchParallel, 0);
+	user_begin();
+	memcpy(U.ua, "v4", 2);
+	assert_status(kmemu_io_ioctl(U.f, IOCTL(1, METHOD_BUFFERED), U.a->pUserAddr, 2,
+				     U.b->pUserAddr, 2, &info),
+		      STATUS_SUCCESS);
+	assert_status(kmemu_io_ioctl(U.f, IOCTL(1, METHOD_OUT_DIRECT), U.a->pUserAddr, 2,
+				     U.b->pUserAddr, 2, &info),
+		      STATUS_NOT_SUPPORTED);
+	user_end();
+	unload();
+	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+	user_begin();
+	r = pend(&op);
+	assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, U.ub, 8, &m), STATUS_NOT_SUPPORTED);
+	finish(r, op, STATUS_SUCCESS);
+	user_end();
+	unload();
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+}
+
 #define IO_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1004,6 +1170,9 @@ int main(void)
 		IO_TEST(test_complete_buffer_after_completion),
 		IO_TEST(test_unsafe_user_buffers),
 		IO_TEST(test_io_open_names),
+		IO_TEST(test_io_parameter_statuses),
+		IO_TEST(test_io_device_add),
+		IO_TEST(test_io_backend_v4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
