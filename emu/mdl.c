@@ -59,6 +59,7 @@ static struct revoked_range revoked[REVOKED_MAX];
 static struct sigaction old_segv;
 static pthread_mutex_t segv_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* hand a fault that is no revoked range to the handler we replaced */
 static void chain_old(int sig, siginfo_t *si, void *uc)
 {
 	if (old_segv.sa_flags & SA_SIGINFO) {
@@ -75,6 +76,7 @@ static void chain_old(int sig, siginfo_t *si, void *uc)
 	raise(SIGSEGV);
 }
 
+/* SIGSEGV: a touch of a revoked range is its report; anything else is chained */
 static void mdl_segv(int sig, siginfo_t *si, void *uc)
 {
 	uintptr_t a = (uintptr_t)si->si_addr;
@@ -169,6 +171,7 @@ static int page_accessible(struct emu_process *p, const void *a, int write)
 	return !write || base == PAGE_READWRITE || base == PAGE_EXECUTE_READWRITE;
 }
 
+/* unmap the alias, unpin the frames, free the lock.  Machine lock held. */
 static void mdl_free(struct emu_machine *m, struct emu_mdl *l)
 {
 	if (l->alias) {

@@ -48,6 +48,7 @@ static int name_matches(const struct kmemu__io_device *d, const uint16_t *n, siz
 	return kmemu__section_name_eq(d->name, d->name_len, n, len, 1);
 }
 
+/* kmemu__io_device_new() - see io_int.h. */
 struct kmemu__io_device *kmemu__io_device_new(const uint16_t *name, size_t name_len)
 {
 	struct kmemu__io_device *d = kmemu__calloc(1, sizeof(*d));
@@ -67,6 +68,7 @@ struct kmemu__io_device *kmemu__io_device_new(const uint16_t *name, size_t name_
 	return d;
 }
 
+/* drop a reference; the last one frees the device */
 static void dev_put(struct kmemu__io_device *dev)
 {
 	uint32_t left;
@@ -161,6 +163,7 @@ kmemu_status kmemu_io_open(const char *name, struct kmemu_io_file **out)
 	return STATUS_SUCCESS;
 }
 
+/* kmemu_io_close() - see <kmemu/wdfio.h>: the file's device reference goes. */
 void kmemu_io_close(struct kmemu_io_file *f)
 {
 	if (!f)
@@ -189,6 +192,7 @@ unsigned kmemu__irp_method(const struct kmemu__irp *irp)
 	}
 }
 
+/* free an IRP the sender is done with (unlocking what completion did not) */
 static void irp_free(struct kmemu__irp *irp)
 {
 	struct kmemu_backend *b = irp->b;
@@ -202,6 +206,7 @@ static void irp_free(struct kmemu__irp *irp)
 	kmemu__free(irp);
 }
 
+/* 1 when @b has the locked-range slots (version 5 and KMEMU_CAP_WDF) */
 static int have_mdl_slots(struct kmemu_backend *b)
 {
 	return b->ops->version >= 5 && (kmemu_backend_caps(b) & KMEMU_CAP_WDF);
@@ -310,6 +315,7 @@ void kmemu__irp_complete(struct kmemu__irp *irp, NTSTATUS status, uintptr_t info
 	pthread_mutex_unlock(&irp->lock);
 }
 
+/* kmemu_io_send() - see <kmemu/wdfio.h>: build the IRP, dispatch it on this thread. */
 kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 			   struct kmemu_io_op **op)
 {
@@ -368,6 +374,7 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 	return rc;
 }
 
+/* kmemu_io_wait() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_io_wait(struct kmemu_io_op *op, uint64_t *information)
 {
 	struct kmemu__irp *irp = (struct kmemu__irp *)op;
@@ -386,6 +393,7 @@ kmemu_status kmemu_io_wait(struct kmemu_io_op *op, uint64_t *information)
 	return rc;
 }
 
+/* kmemu_io_call() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_io_call(struct kmemu_io_file *f, struct kmemu_io_args *a)
 {
 	struct kmemu_io_op *op = NULL;
@@ -396,6 +404,7 @@ kmemu_status kmemu_io_call(struct kmemu_io_file *f, struct kmemu_io_args *a)
 	return rc;
 }
 
+/* kmemu_io_ioctl() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_io_ioctl(struct kmemu_io_file *f, uint32_t code, uint64_t in, size_t in_len,
 			    uint64_t out, size_t out_len, uint64_t *information)
 {

@@ -28,6 +28,7 @@ struct WDFDEVICE_INIT {
 	int framework_owned;                       /* EvtDriverDeviceAdd's: freed by the framework */
 };
 
+/* a fresh init of driver @g: buffered I/O, no name, no callback */
 static struct WDFDEVICE_INIT *init_new(struct kmemu_wdf_globals *g, int is_control)
 {
 	struct WDFDEVICE_INIT *i = kmemu__calloc(1, sizeof(*i));
@@ -40,6 +41,7 @@ static struct WDFDEVICE_INIT *init_new(struct kmemu_wdf_globals *g, int is_contr
 	return i;
 }
 
+/* WdfDeviceInitFree() - see <wdfdevice.h>. */
 VOID WdfDeviceInitFree(PWDFDEVICE_INIT DeviceInit)
 {
 	if (!DeviceInit)
@@ -48,6 +50,7 @@ VOID WdfDeviceInitFree(PWDFDEVICE_INIT DeviceInit)
 	kmemu__free(DeviceInit);
 }
 
+/* WdfControlDeviceInitAllocate() - see <wdfdevice.h>: the driver handle is resolved (0x10D/5). */
 PWDFDEVICE_INIT WdfControlDeviceInitAllocate(WDFDRIVER Driver, PCUNICODE_STRING SDDLString)
 {
 	static const char fn[] = "WdfControlDeviceInitAllocate";
@@ -60,6 +63,7 @@ PWDFDEVICE_INIT WdfControlDeviceInitAllocate(WDFDRIVER Driver, PCUNICODE_STRING 
 	return init_new(d->globals, 1);
 }
 
+/* WdfDeviceInitSetIoType() - see <wdfdevice.h>. */
 VOID WdfDeviceInitSetIoType(PWDFDEVICE_INIT DeviceInit, WDF_DEVICE_IO_TYPE IoType)
 {
 	if (!kmemu__wdf_pointer_not_null(kmemu__wdf_globals("WdfDeviceInitSetIoType"), DeviceInit,
@@ -69,6 +73,7 @@ VOID WdfDeviceInitSetIoType(PWDFDEVICE_INIT DeviceInit, WDF_DEVICE_IO_TYPE IoTyp
 		DeviceInit->io_type = IoType == WdfDeviceIoBufferedOrDirect ? WdfDeviceIoBuffered : IoType;
 }
 
+/* WdfDeviceInitSetIoInCallerContextCallback() - see <wdfdevice.h>. */
 VOID WdfDeviceInitSetIoInCallerContextCallback(PWDFDEVICE_INIT DeviceInit,
 					       PFN_WDF_IO_IN_CALLER_CONTEXT EvtIoInCallerContext)
 {
@@ -78,6 +83,7 @@ VOID WdfDeviceInitSetIoInCallerContextCallback(PWDFDEVICE_INIT DeviceInit,
 		DeviceInit->in_caller = EvtIoInCallerContext;
 }
 
+/* WdfDeviceInitAssignName() - see <wdfdevice.h>: the name is copied. */
 NTSTATUS WdfDeviceInitAssignName(PWDFDEVICE_INIT DeviceInit, PCUNICODE_STRING DeviceName)
 {
 	static const char fn[] = "WdfDeviceInitAssignName";
@@ -136,6 +142,8 @@ static NTSTATUS device_register(struct kmemu__fx_device *d)
 	return st;
 }
 
+/* WdfDeviceCreate() - see <wdfdevice.h>: a PnP device is openable at once,
+ * a control device after WdfControlFinishInitializing(). */
 NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES DeviceAttributes,
 			 WDFDEVICE *Device)
 {
@@ -189,6 +197,7 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
 	return STATUS_SUCCESS;
 }
 
+/* WdfControlFinishInitializing() - see <wdfdevice.h>: register the name. */
 VOID WdfControlFinishInitializing(WDFDEVICE Device)
 {
 	static const char fn[] = "WdfControlFinishInitializing";
@@ -205,6 +214,7 @@ VOID WdfControlFinishInitializing(WDFDEVICE Device)
 				 (unsigned)st);
 }
 
+/* WdfDeviceGetDefaultQueue() - see <wdfdevice.h>. */
 WDFQUEUE WdfDeviceGetDefaultQueue(WDFDEVICE Device)
 {
 	static const char fn[] = "WdfDeviceGetDefaultQueue";
@@ -216,6 +226,7 @@ WDFQUEUE WdfDeviceGetDefaultQueue(WDFDEVICE Device)
 	return d && d->default_queue ? (WDFQUEUE)kmemu__wdf_handle(&d->default_queue->obj) : NULL;
 }
 
+/* kmemu_wdf_device_add() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_wdf_device_add(struct kmemu_wdf_driver *drv, WDFDEVICE *out)
 {
 	struct kmemu_wdf_globals *g = (struct kmemu_wdf_globals *)(void *)drv, *prev;
@@ -263,6 +274,7 @@ static const struct kmemu_wdf_object_ops queue_ops = {
 	.dispose = queue_dispose,
 };
 
+/* WdfIoQueueCreate() - see <wdfio.h>: the queue is a child of the device. */
 NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
 			  PWDF_OBJECT_ATTRIBUTES QueueAttributes, WDFQUEUE *Queue)
 {
@@ -312,6 +324,7 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
 	return STATUS_SUCCESS;
 }
 
+/* WdfIoQueueGetDevice() - see <wdfio.h>. */
 WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
 {
 	static const char fn[] = "WdfIoQueueGetDevice";
