@@ -71,6 +71,21 @@ const struct kmemu_assertion kmemu_assertions[] = {
 #define KMEMU_API "WdfObjectDelete"
 #include "WdfObjectDelete/assertions.def"
 #undef KMEMU_API
+#define KMEMU_API "WdfRequestProbeAndLockUserBufferForWrite"
+#include "WdfRequestProbeAndLockUserBufferForWrite/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfRequestProbeAndLockUserBufferForRead"
+#include "WdfRequestProbeAndLockUserBufferForRead/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfRequestRetrieveUnsafeUserInputBuffer"
+#include "WdfRequestRetrieveUnsafeUserInputBuffer/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfRequestRetrieveUnsafeUserOutputBuffer"
+#include "WdfRequestRetrieveUnsafeUserOutputBuffer/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "WdfRequestComplete"
+#include "WdfRequestComplete/assertions.def"
+#undef KMEMU_API
 };
 
 #undef KMEMU_ASSERTION

@@ -131,6 +131,11 @@ extern const struct kmemu_case *const kmemu_cases_WdfMemoryAssignBuffer[];
 extern const struct kmemu_case *const kmemu_cases_WdfMemoryGetBuffer[];
 extern const struct kmemu_case *const kmemu_cases_WdfMemoryCopyToBuffer[];
 extern const struct kmemu_case *const kmemu_cases_WdfObjectDelete[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestProbeAndLockUserBufferForWrite[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestProbeAndLockUserBufferForRead[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestRetrieveUnsafeUserInputBuffer[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestRetrieveUnsafeUserOutputBuffer[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestComplete[];
 
 /* ==== results ============================================================== */
 

@@ -88,6 +88,11 @@ static const struct kmemu_case *const *const case_tables[] = {
 	kmemu_cases_WdfMemoryGetBuffer,
 	kmemu_cases_WdfMemoryCopyToBuffer,
 	kmemu_cases_WdfObjectDelete,
+	kmemu_cases_WdfRequestProbeAndLockUserBufferForWrite,
+	kmemu_cases_WdfRequestProbeAndLockUserBufferForRead,
+	kmemu_cases_WdfRequestRetrieveUnsafeUserInputBuffer,
+	kmemu_cases_WdfRequestRetrieveUnsafeUserOutputBuffer,
+	kmemu_cases_WdfRequestComplete,
 };
 
 static const struct kmemu_case **all_cases;  /* every case, table order */

@@ -59,6 +59,7 @@ static struct revoked_range revoked[REVOKED_MAX];
 static struct sigaction old_segv;
 static pthread_mutex_t segv_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* hand a fault that is no revoked range to the handler we replaced */
 static void chain_old(int sig, siginfo_t *si, void *uc)
 {
 	if (old_segv.sa_flags & SA_SIGINFO) {
@@ -75,6 +76,7 @@ static void chain_old(int sig, siginfo_t *si, void *uc)
 	raise(SIGSEGV);
 }
 
+/* SIGSEGV: a touch of a revoked range is its report; anything else is chained */
 static void mdl_segv(int sig, siginfo_t *si, void *uc)
 {
 	uintptr_t a = (uintptr_t)si->si_addr;
@@ -153,16 +155,23 @@ static struct revoked_range *revoked_slot(void)
 
 /* ---- locks ------------------------------------------------------------------------ */
 
-/* 1 if the current process may write the page at @a (frame already found). */
-static int page_writable(struct emu_process *p, const void *a)
+/* 1 if the current process may access the page at @a (frame already found)
+ * for writing (@write) or reading: shared-buffer mappings are read/write;
+ * a view by its protection, cache modifiers aside. */
+static int page_accessible(struct emu_process *p, const void *a, int write)
 {
-	uint32_t prot = emu_section_protect_of(p, a);
+	uint32_t prot = emu_section_protect_of(p, a), base = prot & 0xFFu;
 
+	if (prot == 0)
+		return 1;
+	if (base == PAGE_NOACCESS || (prot & PAGE_GUARD))
+		return 0;
 	/* PAGE_WRITECOPY views are host-private copies: a lock through the RAM
 	 * could not see the process's copy, so they count as read-only */
-	return prot == 0 || prot == PAGE_READWRITE || prot == PAGE_EXECUTE_READWRITE;
+	return !write || base == PAGE_READWRITE || base == PAGE_EXECUTE_READWRITE;
 }
 
+/* unmap the alias, unpin the frames, free the lock.  Machine lock held. */
 static void mdl_free(struct emu_machine *m, struct emu_mdl *l)
 {
 	if (l->alias) {
@@ -187,7 +196,8 @@ static void mdl_free(struct emu_machine *m, struct emu_mdl *l)
  * Context: PASSIVE; takes the machine lock.
  * Return: STATUS_SUCCESS; STATUS_ACCESS_VIOLATION (the range wraps, leaves
  * the user range, has a page not mapped or not committed in the current
- * process, or for @write a page that is not writable);
+ * process, a no-access or guard page, or for @write a page that is not
+ * writable);
  * STATUS_INSUFFICIENT_RESOURCES (heap, or no room for the alias).
  */
 kmemu_status emu_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int write,
@@ -224,7 +234,7 @@ kmemu_status emu_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int write,
 		else if (!emu_section_area_hidden(m, p, ar->owner))
 			pfn = ar->pfns[((uint64_t)((const uint8_t *)a - p->user.base) - ar->start) >>
 				       EMU_PAGE_SHIFT];
-		if (pfn == FRAME_NONE || pfn == 0 || (write && !page_writable(p, a)))
+		if (pfn == FRAME_NONE || pfn == 0 || !page_accessible(p, a, write))
 			goto fail;
 		l->pfns[i] = pfn;
 	}

@@ -113,7 +113,7 @@ static void test_mdl_failures(void **state)
 	void *alias = (void *)1, *lock = (void *)2;
 	LARGE_INTEGER li = { .QuadPart = 2 * KT_PAGE };
 	HANDLE s = NULL;
-	PVOID v = NULL;
+	PVOID v = NULL, na = NULL, nc = NULL;
 	SIZE_T z = 0;
 
 	(void)state;
@@ -121,6 +121,14 @@ static void test_mdl_failures(void **state)
 		      STATUS_SUCCESS);
 	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &v, 0, 0, NULL, &z, ViewUnmap, 0,
 					 PAGE_READONLY),
+		      STATUS_SUCCESS);
+	z = 0;
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &na, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_NOACCESS),
+		      STATUS_SUCCESS);
+	z = 0;
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &nc, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE | PAGE_NOCACHE),
 		      STATUS_SUCCESS);
 	KT_BEGIN();
 	/* unmapped: the guard page after the buffer, and the page before */
@@ -141,10 +149,16 @@ static void test_mdl_failures(void **state)
 	assert_ptr_equal(lock, (void *)2);
 	assert_status(ops->mdl_probe_lock(st, (uintptr_t)v, 10, 0, &alias, &lock), STATUS_SUCCESS);
 	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	/* no access at all: not even a read lock; a cache modifier does not count */
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)na, 1, 0, &alias, &lock), STATUS_ACCESS_VIOLATION);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)nc, 8, 1, &alias, &lock), STATUS_SUCCESS);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
 	/* a stale lock, and NULL */
 	assert_status(ops->mdl_unlock(st, lock), STATUS_INVALID_PARAMETER);
 	assert_status(ops->mdl_unlock(st, NULL), STATUS_INVALID_PARAMETER);
 	KMEMU_TEST_CLEAN();
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), na), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), nc), STATUS_SUCCESS);
 	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), v), STATUS_SUCCESS);
 	assert_status(ZwClose(s), STATUS_SUCCESS);
 	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
@@ -313,6 +327,36 @@ static void test_mdl_revoked_after_unlock(void **state)
 	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
 }
 
+/* Every report slot held by a live revoked lock: the next revoke fails with
+ * STATUS_INSUFFICIENT_RESOURCES and leaves that alias accessible; unlocked
+ * (quarantined) slots are reused. */
+static void test_mdl_revoke_slots_full(void **state)
+{
+	enum { N = 257 };
+	static const struct kmemu_mdl_report rep = { 0xC4, 1, 0, 0, "test", "full" };
+	static void *locks[N];
+	WD_KERNEL_BUFFER *kb = alloc(KT_PAGE);
+	void *alias = NULL;
+	unsigned i;
+	kmemu_status rc = STATUS_SUCCESS;
+
+	(void)state;
+	for (i = 0; i < N && rc == STATUS_SUCCESS; i++) {
+		assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 1, 1, &alias, &locks[i]),
+			      STATUS_SUCCESS);
+		rc = ops->mdl_revoke(st, locks[i], &rep);
+	}
+	assert_status(rc, STATUS_INSUFFICIENT_RESOURCES);
+	assert_true(i > 1);
+	((volatile uint8_t *)alias)[0] = 5;  /* the last alias was not revoked */
+	assert_status(ops->mdl_unlock(st, locks[0]), STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 1, 1, &alias, &locks[0]), STATUS_SUCCESS);
+	assert_status(ops->mdl_revoke(st, locks[0], &rep), STATUS_SUCCESS);
+	while (i--)
+		assert_status(ops->mdl_unlock(st, locks[i]), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+}
+
 /* The machine closing with locks held releases them (valgrind sees no leak). */
 static void test_mdl_close_with_locks(void **state)
 {
@@ -337,6 +381,7 @@ int main(void)
 		MDL_TEST(test_mdl_oom),
 		MDL_TEST(test_mdl_revoke),
 		MDL_TEST(test_mdl_revoked_after_unlock),
+		MDL_TEST(test_mdl_revoke_slots_full),
 		MDL_TEST(test_mdl_close_with_locks),
 	};
 

@@ -48,22 +48,55 @@ static int name_matches(const struct kmemu__io_device *d, const uint16_t *n, siz
 	return kmemu__section_name_eq(d->name, d->name_len, n, len, 1);
 }
 
+/* kmemu__io_device_new() - see io_int.h. */
+struct kmemu__io_device *kmemu__io_device_new(const uint16_t *name, size_t name_len)
+{
+	struct kmemu__io_device *d = kmemu__calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (name_len) {
+		d->name = kmemu__malloc(name_len * sizeof(*name));
+		if (!d->name) {
+			kmemu__free(d);
+			return NULL;
+		}
+		memcpy(d->name, name, name_len * sizeof(*name));
+		d->name_len = name_len;
+	}
+	d->refs = 1;
+	return d;
+}
+
+/* drop a reference; the last one frees the device */
+static void dev_put(struct kmemu__io_device *dev)
+{
+	uint32_t left;
+
+	pthread_mutex_lock(&dev_lock);
+	left = --dev->refs;
+	pthread_mutex_unlock(&dev_lock);
+	if (left == 0) {
+		kmemu__free(dev->name);
+		kmemu__free(dev);
+	}
+}
+
 /**
  * kmemu__io_device_register() - make @dev openable by its name on its instance.
  * Context: PASSIVE.
- * Return: STATUS_SUCCESS; STATUS_OBJECT_NAME_COLLISION (name taken there).
+ * Return: STATUS_SUCCESS; STATUS_OBJECT_NAME_COLLISION (name taken there);
+ * STATUS_INVALID_PARAMETER (no name).
  */
 kmemu_status kmemu__io_device_register(struct kmemu__io_device *dev)
 {
-	kmemu_status rc = STATUS_SUCCESS;
+	kmemu_status rc = dev->name ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 
 	pthread_mutex_lock(&dev_lock);
-	for (struct kmemu__io_device *d = devices; d; d = d->next)
+	for (struct kmemu__io_device *d = devices; d && rc == STATUS_SUCCESS; d = d->next)
 		if (d->b == dev->b && name_matches(d, dev->name, dev->name_len))
 			rc = STATUS_OBJECT_NAME_COLLISION;
 	if (rc == STATUS_SUCCESS) {
-		dev->refs = 1;
-		dev->gone = 0;
 		dev->next = devices;
 		devices = dev;
 	}
@@ -72,38 +105,21 @@ kmemu_status kmemu__io_device_register(struct kmemu__io_device *dev)
 }
 
 /**
- * kmemu__io_device_unregister() - no new opens or requests reach @dev.
+ * kmemu__io_device_gone() - the framework's device is deleted.
  * Context: PASSIVE.
  */
-void kmemu__io_device_unregister(struct kmemu__io_device *dev)
+void kmemu__io_device_gone(struct kmemu__io_device *dev)
 {
 	pthread_mutex_lock(&dev_lock);
 	for (struct kmemu__io_device **pp = &devices; *pp; pp = &(*pp)->next)
 		if (*pp == dev) {
 			*pp = dev->next;
-			dev->gone = 1;
-			dev->refs--;
 			break;
 		}
+	dev->gone = 1;
+	dev->ctx = NULL;
 	pthread_mutex_unlock(&dev_lock);
-}
-
-/* 1 when nothing refers to @dev (it may be freed after unregistering). */
-int kmemu__io_device_idle(struct kmemu__io_device *dev)
-{
-	int idle;
-
-	pthread_mutex_lock(&dev_lock);
-	idle = dev->refs == 0;
-	pthread_mutex_unlock(&dev_lock);
-	return idle;
-}
-
-static void dev_put(struct kmemu__io_device *dev)
-{
-	pthread_mutex_lock(&dev_lock);
-	dev->refs--;
-	pthread_mutex_unlock(&dev_lock);
+	dev_put(dev);
 }
 
 /* ---- files ------------------------------------------------------------------------ */
@@ -147,6 +163,7 @@ kmemu_status kmemu_io_open(const char *name, struct kmemu_io_file **out)
 	return STATUS_SUCCESS;
 }
 
+/* kmemu_io_close() - see <kmemu/wdfio.h>: the file's device reference goes. */
 void kmemu_io_close(struct kmemu_io_file *f)
 {
 	if (!f)
@@ -175,6 +192,7 @@ unsigned kmemu__irp_method(const struct kmemu__irp *irp)
 	}
 }
 
+/* free an IRP the sender is done with (unlocking what completion did not) */
 static void irp_free(struct kmemu__irp *irp)
 {
 	struct kmemu_backend *b = irp->b;
@@ -188,6 +206,7 @@ static void irp_free(struct kmemu__irp *irp)
 	kmemu__free(irp);
 }
 
+/* 1 when @b has the locked-range slots (version 5 and KMEMU_CAP_WDF) */
 static int have_mdl_slots(struct kmemu_backend *b)
 {
 	return b->ops->version >= 5 && (kmemu_backend_caps(b) & KMEMU_CAP_WDF);
@@ -296,11 +315,12 @@ void kmemu__irp_complete(struct kmemu__irp *irp, NTSTATUS status, uintptr_t info
 	pthread_mutex_unlock(&irp->lock);
 }
 
+/* kmemu_io_send() - see <kmemu/wdfio.h>: build the IRP, dispatch it on this thread. */
 kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 			   struct kmemu_io_op **op)
 {
 	static const uint8_t majors[] = { KMEMU_IRP_MJ_DEVICE_CONTROL, KMEMU_IRP_MJ_READ,
-					  KMEMU_IRP_MJ_WRITE };
+					  KMEMU_IRP_MJ_WRITE, KMEMU_IRP_MJ_INTERNAL_DEVICE_CONTROL };
 	struct kmemu__irp *irp;
 	kmemu_status rc;
 	int done;
@@ -320,10 +340,11 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 	rc = f->dev->gone ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS;
 	pthread_mutex_unlock(&dev_lock);
 	irp->major = majors[a->kind];
-	irp->ioctl = a->kind == KMEMU_IO_DEVICE_CONTROL ? a->code : 0;
+	irp->ioctl = a->kind == KMEMU_IO_DEVICE_CONTROL || a->kind == KMEMU_IO_INTERNAL_DEVICE_CONTROL
+			     ? a->code : 0;
 	irp->pid = f->pid;
-	irp->thread = kmemu__thread_id();
-	irp->user_mode = 1;
+	irp->user_mode = a->kind != KMEMU_IO_INTERNAL_DEVICE_CONTROL;
+	irp->thread = irp->user_mode ? kmemu__thread_id() : 0;
 	if (a->kind != KMEMU_IO_READ) {
 		irp->in_user = a->in;
 		irp->in_len = a->in_len;
@@ -332,7 +353,7 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 		irp->out_user = a->out;
 		irp->out_len = a->out_len;
 	}
-	if (rc == STATUS_SUCCESS)
+	if (rc == STATUS_SUCCESS && irp->user_mode)
 		rc = irp_build(irp);
 	if (rc) {
 		irp_free(irp);
@@ -353,6 +374,7 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 	return rc;
 }
 
+/* kmemu_io_wait() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_io_wait(struct kmemu_io_op *op, uint64_t *information)
 {
 	struct kmemu__irp *irp = (struct kmemu__irp *)op;
@@ -371,6 +393,7 @@ kmemu_status kmemu_io_wait(struct kmemu_io_op *op, uint64_t *information)
 	return rc;
 }
 
+/* kmemu_io_call() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_io_call(struct kmemu_io_file *f, struct kmemu_io_args *a)
 {
 	struct kmemu_io_op *op = NULL;
@@ -381,6 +404,7 @@ kmemu_status kmemu_io_call(struct kmemu_io_file *f, struct kmemu_io_args *a)
 	return rc;
 }
 
+/* kmemu_io_ioctl() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_io_ioctl(struct kmemu_io_file *f, uint32_t code, uint64_t in, size_t in_len,
 			    uint64_t out, size_t out_len, uint64_t *information)
 {

@@ -28,6 +28,7 @@ struct WDFDEVICE_INIT {
 	int framework_owned;                       /* EvtDriverDeviceAdd's: freed by the framework */
 };
 
+/* a fresh init of driver @g: buffered I/O, no name, no callback */
 static struct WDFDEVICE_INIT *init_new(struct kmemu_wdf_globals *g, int is_control)
 {
 	struct WDFDEVICE_INIT *i = kmemu__calloc(1, sizeof(*i));
@@ -40,6 +41,7 @@ static struct WDFDEVICE_INIT *init_new(struct kmemu_wdf_globals *g, int is_contr
 	return i;
 }
 
+/* WdfDeviceInitFree() - see <wdfdevice.h>. */
 VOID WdfDeviceInitFree(PWDFDEVICE_INIT DeviceInit)
 {
 	if (!DeviceInit)
@@ -48,6 +50,7 @@ VOID WdfDeviceInitFree(PWDFDEVICE_INIT DeviceInit)
 	kmemu__free(DeviceInit);
 }
 
+/* WdfControlDeviceInitAllocate() - see <wdfdevice.h>: the driver handle is resolved (0x10D/5). */
 PWDFDEVICE_INIT WdfControlDeviceInitAllocate(WDFDRIVER Driver, PCUNICODE_STRING SDDLString)
 {
 	static const char fn[] = "WdfControlDeviceInitAllocate";
@@ -60,6 +63,7 @@ PWDFDEVICE_INIT WdfControlDeviceInitAllocate(WDFDRIVER Driver, PCUNICODE_STRING 
 	return init_new(d->globals, 1);
 }
 
+/* WdfDeviceInitSetIoType() - see <wdfdevice.h>. */
 VOID WdfDeviceInitSetIoType(PWDFDEVICE_INIT DeviceInit, WDF_DEVICE_IO_TYPE IoType)
 {
 	if (!kmemu__wdf_pointer_not_null(kmemu__wdf_globals("WdfDeviceInitSetIoType"), DeviceInit,
@@ -69,6 +73,7 @@ VOID WdfDeviceInitSetIoType(PWDFDEVICE_INIT DeviceInit, WDF_DEVICE_IO_TYPE IoTyp
 		DeviceInit->io_type = IoType == WdfDeviceIoBufferedOrDirect ? WdfDeviceIoBuffered : IoType;
 }
 
+/* WdfDeviceInitSetIoInCallerContextCallback() - see <wdfdevice.h>. */
 VOID WdfDeviceInitSetIoInCallerContextCallback(PWDFDEVICE_INIT DeviceInit,
 					       PFN_WDF_IO_IN_CALLER_CONTEXT EvtIoInCallerContext)
 {
@@ -78,6 +83,7 @@ VOID WdfDeviceInitSetIoInCallerContextCallback(PWDFDEVICE_INIT DeviceInit,
 		DeviceInit->in_caller = EvtIoInCallerContext;
 }
 
+/* WdfDeviceInitAssignName() - see <wdfdevice.h>: the name is copied. */
 NTSTATUS WdfDeviceInitAssignName(PWDFDEVICE_INIT DeviceInit, PCUNICODE_STRING DeviceName)
 {
 	static const char fn[] = "WdfDeviceInitAssignName";
@@ -105,29 +111,22 @@ NTSTATUS WdfDeviceInitAssignName(PWDFDEVICE_INIT DeviceInit, PCUNICODE_STRING De
 
 /* ---- WDFDEVICE ----------------------------------------------------------------------- */
 
+/* The device goes: no new opens or requests (open files and requests in
+ * flight keep the I/O manager's side alive). */
 static void device_dispose(struct kmemu_wdf_object *o)
 {
 	struct kmemu__fx_device *d = (struct kmemu__fx_device *)o;
 
-	if (d->registered) {
-		kmemu__io_device_unregister(&d->io);
-		d->registered = 0;
+	if (d->io) {
+		kmemu__io_device_gone(d->io);
+		d->io = NULL;
 	}
-}
-
-static void device_destroy(struct kmemu_wdf_object *o)
-{
-	struct kmemu__fx_device *d = (struct kmemu__fx_device *)o;
-
-	device_dispose(o);
-	kmemu__free(d->io.name);
-	d->io.name = NULL;
 }
 
 static const struct kmemu_wdf_object_ops device_ops = {
 	.name = "WDFDEVICE",
 	.dispose = device_dispose,
-	.destroy = device_destroy,
+	.destroy = device_dispose,
 };
 
 /* Make the device openable (a named device, once). */
@@ -135,14 +134,16 @@ static NTSTATUS device_register(struct kmemu__fx_device *d)
 {
 	NTSTATUS st;
 
-	if (d->registered || !d->io.name)
+	if (d->registered || !d->io->name)
 		return STATUS_SUCCESS;
-	st = kmemu__io_device_register(&d->io);
+	st = kmemu__io_device_register(d->io);
 	if (st == STATUS_SUCCESS)
 		d->registered = 1;
 	return st;
 }
 
+/* WdfDeviceCreate() - see <wdfdevice.h>: a PnP device is openable at once,
+ * a control device after WdfControlFinishInitializing(). */
 NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES DeviceAttributes,
 			 WDFDEVICE *Device)
 {
@@ -171,13 +172,15 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
 	d->io_type = init->io_type;
 	d->in_caller = init->in_caller;
 	d->is_control = init->is_control;
-	d->io.name = init->name;
-	d->io.name_len = init->name_len;
-	d->io.io_type = (int)init->io_type;
-	d->io.b = init->g->inst->backend;
-	d->io.dispatch = kmemu__fx_dispatch;
-	d->io.ctx = d;
-	init->name = NULL;
+	d->io = kmemu__io_device_new(init->name, init->name_len);
+	if (!d->io) {
+		kmemu__wdf_object_abort(&d->obj);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	d->io->io_type = (int)init->io_type;
+	d->io->b = init->g->inst->backend;
+	d->io->dispatch = kmemu__fx_dispatch;
+	d->io->ctx = d;
 	/* a PnP device is started at once; a control device at
 	 * WdfControlFinishInitializing */
 	if (!d->is_control && (st = device_register(d)) != STATUS_SUCCESS) {
@@ -194,6 +197,7 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
 	return STATUS_SUCCESS;
 }
 
+/* WdfControlFinishInitializing() - see <wdfdevice.h>: register the name. */
 VOID WdfControlFinishInitializing(WDFDEVICE Device)
 {
 	static const char fn[] = "WdfControlFinishInitializing";
@@ -210,6 +214,7 @@ VOID WdfControlFinishInitializing(WDFDEVICE Device)
 				 (unsigned)st);
 }
 
+/* WdfDeviceGetDefaultQueue() - see <wdfdevice.h>. */
 WDFQUEUE WdfDeviceGetDefaultQueue(WDFDEVICE Device)
 {
 	static const char fn[] = "WdfDeviceGetDefaultQueue";
@@ -221,6 +226,7 @@ WDFQUEUE WdfDeviceGetDefaultQueue(WDFDEVICE Device)
 	return d && d->default_queue ? (WDFQUEUE)kmemu__wdf_handle(&d->default_queue->obj) : NULL;
 }
 
+/* kmemu_wdf_device_add() - see <kmemu/wdfio.h>. */
 kmemu_status kmemu_wdf_device_add(struct kmemu_wdf_driver *drv, WDFDEVICE *out)
 {
 	struct kmemu_wdf_globals *g = (struct kmemu_wdf_globals *)(void *)drv, *prev;
@@ -268,6 +274,7 @@ static const struct kmemu_wdf_object_ops queue_ops = {
 	.dispose = queue_dispose,
 };
 
+/* WdfIoQueueCreate() - see <wdfio.h>: the queue is a child of the device. */
 NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
 			  PWDF_OBJECT_ATTRIBUTES QueueAttributes, WDFQUEUE *Queue)
 {
@@ -317,6 +324,7 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
 	return STATUS_SUCCESS;
 }
 
+/* WdfIoQueueGetDevice() - see <wdfio.h>. */
 WDFDEVICE WdfIoQueueGetDevice(WDFQUEUE Queue)
 {
 	static const char fn[] = "WdfIoQueueGetDevice";
@@ -335,6 +343,10 @@ NTSTATUS kmemu__fx_dispatch(struct kmemu__io_device *iodev, struct kmemu__irp *i
 	struct kmemu__fx_request *r;
 	NTSTATUS st;
 
+	if (!d) {  /* deleted since the send looked */
+		kmemu__irp_complete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+		return STATUS_INVALID_DEVICE_REQUEST;
+	}
 	st = kmemu__fx_request_new(d, irp, &r);
 	if (st) {
 		kmemu__irp_complete(irp, st, 0);

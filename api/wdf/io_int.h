@@ -70,20 +70,22 @@ struct kmemu__io_device {
 	struct kmemu_backend *b;    /* the instance it lives in */
 	/* IoCallDriver: STATUS_PENDING, or the status after completing @irp. */
 	NTSTATUS (*dispatch)(struct kmemu__io_device *dev, struct kmemu__irp *irp);
-	void *ctx;                  /* the framework's device */
-	uint32_t refs;              /* the registration + IRPs in flight + open files */
+	void *ctx;                  /* the framework's device, NULL once it is gone */
+	uint32_t refs;              /* the framework's + open files + IRPs in flight */
 	int gone;                   /* unregistered: no new opens or IRPs */
 	struct kmemu__io_device *next;
 };
 
 /* A small number unique to the calling host thread (never 0). */
 uint64_t kmemu__thread_id(void);
+/* A device with one reference (the framework's); @name (UTF-16, @name_len
+ * units, may be NULL) is copied.  NULL when memory runs out. */
+struct kmemu__io_device *kmemu__io_device_new(const uint16_t *name, size_t name_len);
 /* Make @dev openable by name; STATUS_OBJECT_NAME_COLLISION when taken. */
 kmemu_status kmemu__io_device_register(struct kmemu__io_device *dev);
-/* Unregister; the caller frees @dev only after kmemu__io_device_idle(). */
-void kmemu__io_device_unregister(struct kmemu__io_device *dev);
-/* 1 when no IRP nor open file refers to @dev any more. */
-int kmemu__io_device_idle(struct kmemu__io_device *dev);
+/* The framework's device goes: unregister, refuse new requests, drop the
+ * framework's reference (open files and IRPs in flight keep @dev alive). */
+void kmemu__io_device_gone(struct kmemu__io_device *dev);
 /* IoCompleteRequest: copy buffered output back (Information bytes), unlock
  * the MDL, free the system buffer, wake the sender.  Exactly once per IRP. */
 void kmemu__irp_complete(struct kmemu__irp *irp, NTSTATUS status, uintptr_t information);

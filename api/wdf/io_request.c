@@ -60,6 +60,7 @@ static int verify_1_9(const struct kmemu_wdf_globals *g)
 	return g->verifier && (g->version_minor >= 9 || g->verify_down_level);
 }
 
+/* the handle of @r */
 static WDFREQUEST handle_of(struct kmemu__fx_request *r)
 {
 	return (WDFREQUEST)kmemu__wdf_handle(&r->obj);
@@ -96,6 +97,7 @@ static void request_dispose(struct kmemu_wdf_object *o)
 		kmemu__irp_complete(irp, STATUS_CANCELLED, 0);
 }
 
+/* the request object goes: its locked ranges forget it (their memory may outlive it) */
 static void request_destroy(struct kmemu_wdf_object *o)
 {
 	struct kmemu__fx_request *r = (struct kmemu__fx_request *)o;
@@ -304,6 +306,7 @@ static struct kmemu__fx_queue *queue_for(struct kmemu__fx_device *d, uint8_t maj
 	return d->default_queue;
 }
 
+/* kmemu__fx_route() - see io_wdf.h. */
 void kmemu__fx_route(struct kmemu__fx_device *d, struct kmemu__fx_request *r, const char *fn)
 {
 	struct kmemu__fx_queue *q;
@@ -328,8 +331,13 @@ void kmemu__fx_route(struct kmemu__fx_device *d, struct kmemu__fx_request *r, co
 	queue_add(q, r);
 }
 
+/* show @r to EvtIoInCallerContext on the requesting thread (the driver owns it there) */
 void kmemu__fx_in_caller(struct kmemu__fx_device *d, struct kmemu__fx_request *r)
 {
+	static const char fn[] = "EvtIoInCallerContext";
+
+	/* the callback may complete the request: keep it alive until we are done */
+	kmemu__wdf_object_ref(&r->obj, fn, __LINE__, __FILE__);
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->owned = 1;
 	r->in_caller = 1;
@@ -338,8 +346,10 @@ void kmemu__fx_in_caller(struct kmemu__fx_device *d, struct kmemu__fx_request *r
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->in_caller = 0;
 	pthread_mutex_unlock(&kmemu__fx_lock);
+	kmemu__wdf_object_unref(&r->obj, fn, __LINE__, __FILE__, fn);
 }
 
+/* WdfDeviceEnqueueRequest() - see <wdfdevice.h>. */
 NTSTATUS WdfDeviceEnqueueRequest(WDFDEVICE Device, WDFREQUEST Request)
 {
 	static const char fn[] = "WdfDeviceEnqueueRequest";
@@ -366,6 +376,7 @@ NTSTATUS WdfDeviceEnqueueRequest(WDFDEVICE Device, WDFREQUEST Request)
 	return STATUS_SUCCESS;
 }
 
+/* WdfIoQueueRetrieveNextRequest() - see <wdfio.h>. */
 NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest)
 {
 	static const char fn[] = "WdfIoQueueRetrieveNextRequest";
@@ -397,6 +408,7 @@ NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest)
 	return STATUS_SUCCESS;
 }
 
+/* WdfRequestForwardToIoQueue() - see <wdfio.h>. */
 NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueue)
 {
 	static const char fn[] = "WdfRequestForwardToIoQueue";
@@ -454,6 +466,7 @@ VOID WdfRequestGetParameters(WDFREQUEST Request, PWDF_REQUEST_PARAMETERS Paramet
 	}
 }
 
+/* WdfRequestGetRequestorMode() - see <wdfrequest.h>. */
 KPROCESSOR_MODE WdfRequestGetRequestorMode(WDFREQUEST Request)
 {
 	struct kmemu__fx_request *r = request_get(Request, "WdfRequestGetRequestorMode");
@@ -461,6 +474,7 @@ KPROCESSOR_MODE WdfRequestGetRequestorMode(WDFREQUEST Request)
 	return r && r->user_mode ? UserMode : KernelMode;
 }
 
+/* WdfRequestSetInformation() - see <wdfrequest.h>. */
 VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information)
 {
 	struct kmemu__fx_request *r = request_get(Request, "WdfRequestSetInformation");
@@ -469,6 +483,7 @@ VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information)
 		r->information = Information;
 }
 
+/* WdfRequestGetInformation() - see <wdfrequest.h>. */
 ULONG_PTR WdfRequestGetInformation(WDFREQUEST Request)
 {
 	struct kmemu__fx_request *r = request_get(Request, "WdfRequestGetInformation");
@@ -485,8 +500,9 @@ static NTSTATUS request_buffer(struct kmemu__fx_request *r, int output, void **b
 
 	if (!irp)
 		return STATUS_INVALID_DEVICE_REQUEST;  /* completed (DECIDED) */
+	/* kmemu's kernel-mode senders pass raw addresses only (DECIDED) */
 	if ((output && r->major == KMEMU_IRP_MJ_WRITE) || (!output && r->major == KMEMU_IRP_MJ_READ) ||
-	    r->method == METHOD_NEITHER)
+	    r->method == METHOD_NEITHER || !r->user_mode)
 		return STATUS_INVALID_DEVICE_REQUEST;
 	*read_only = 0;
 	if (r->major == KMEMU_IRP_MJ_READ || r->major == KMEMU_IRP_MJ_WRITE) {
@@ -505,6 +521,7 @@ static NTSTATUS request_buffer(struct kmemu__fx_request *r, int output, void **b
 	return STATUS_SUCCESS;
 }
 
+/* the Retrieve{Input,Output}Buffer DDIs (@output), out-pointers cleared first */
 static NTSTATUS retrieve_buffer(WDFREQUEST Request, size_t min, PVOID *Buffer, size_t *Length,
 				int output, const char *fn, uintptr_t caller)
 {
@@ -530,6 +547,7 @@ static NTSTATUS retrieve_buffer(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 	return STATUS_SUCCESS;
 }
 
+/* WdfRequestRetrieveInputBuffer() - see <wdfrequest.h>. */
 NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize,
 				       PVOID *Buffer, size_t *Length)
 {
@@ -537,6 +555,7 @@ NTSTATUS WdfRequestRetrieveInputBuffer(WDFREQUEST Request, size_t MinimumRequire
 			       "WdfRequestRetrieveInputBuffer", KMEMU_WDF_CALLER);
 }
 
+/* WdfRequestRetrieveOutputBuffer() - see <wdfrequest.h>. */
 NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request, size_t MinimumRequiredSize,
 					PVOID *Buffer, size_t *Length)
 {
@@ -544,6 +563,7 @@ NTSTATUS WdfRequestRetrieveOutputBuffer(WDFREQUEST Request, size_t MinimumRequir
 			       "WdfRequestRetrieveOutputBuffer", KMEMU_WDF_CALLER);
 }
 
+/* the Retrieve{Input,Output}Memory DDIs: one embedded WDFMEMORY per buffer, made on first use */
 static NTSTATUS retrieve_memory(WDFREQUEST Request, WDFMEMORY *Memory, int output, const char *fn,
 				uintptr_t caller)
 {
@@ -577,11 +597,13 @@ static NTSTATUS retrieve_memory(WDFREQUEST Request, WDFMEMORY *Memory, int outpu
 	return STATUS_SUCCESS;
 }
 
+/* WdfRequestRetrieveInputMemory() - see <wdfrequest.h>. */
 NTSTATUS WdfRequestRetrieveInputMemory(WDFREQUEST Request, WDFMEMORY *Memory)
 {
 	return retrieve_memory(Request, Memory, 0, "WdfRequestRetrieveInputMemory", KMEMU_WDF_CALLER);
 }
 
+/* WdfRequestRetrieveOutputMemory() - see <wdfrequest.h>. */
 NTSTATUS WdfRequestRetrieveOutputMemory(WDFREQUEST Request, WDFMEMORY *Memory)
 {
 	return retrieve_memory(Request, Memory, 1, "WdfRequestRetrieveOutputMemory",
@@ -623,17 +645,8 @@ static NTSTATUS retrieve_unsafe(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 		return STATUS_INVALID_DEVICE_REQUEST;
 	}
 	neither_dev = r->dev->io_type == WdfDeviceIoNeither;
-	if (r->major == KMEMU_IRP_MJ_DEVICE_CONTROL && r->method == METHOD_NEITHER) {  /* step 8 */
-		size_t len = output ? r->out_len : r->in_len;
-
-		if (len < min)
-			return STATUS_BUFFER_TOO_SMALL;
-		*Buffer = (PVOID)(uintptr_t)(output ? r->out_user : r->in_user);
-		if (Length)
-			*Length = len;
-		return STATUS_SUCCESS;
-	}
-	if (r->major == (output ? KMEMU_IRP_MJ_READ : KMEMU_IRP_MJ_WRITE) && neither_dev) {  /* step 9 */
+	if ((r->major == KMEMU_IRP_MJ_DEVICE_CONTROL && r->method == METHOD_NEITHER) ||  /* step 8 */
+	    (r->major == (output ? KMEMU_IRP_MJ_READ : KMEMU_IRP_MJ_WRITE) && neither_dev)) {  /* 9 */
 		size_t len = output ? r->out_len : r->in_len;
 
 		if (len < min)
@@ -652,6 +665,7 @@ static NTSTATUS retrieve_unsafe(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 	return STATUS_INVALID_DEVICE_REQUEST;
 }
 
+/* WdfRequestRetrieveUnsafeUserInputBuffer() - see <wdf.h>. */
 NTSTATUS WdfRequestRetrieveUnsafeUserInputBuffer(WDFREQUEST Request, size_t MinimumRequiredLength,
 						 PVOID *InputBuffer, size_t *Length)
 {
@@ -659,6 +673,7 @@ NTSTATUS WdfRequestRetrieveUnsafeUserInputBuffer(WDFREQUEST Request, size_t Mini
 			       "WdfRequestRetrieveUnsafeUserInputBuffer", KMEMU_WDF_CALLER);
 }
 
+/* WdfRequestRetrieveUnsafeUserOutputBuffer() - see <wdf.h>. */
 NTSTATUS WdfRequestRetrieveUnsafeUserOutputBuffer(WDFREQUEST Request, size_t MinimumRequiredLength,
 						  PVOID *OutputBuffer, size_t *Length)
 {
@@ -688,6 +703,7 @@ static void lock_release(void *ctx)
 	kmemu__free(l);
 }
 
+/* both ProbeAndLock DDIs (@write): spec §1 steps 1-15 in order */
 static NTSTATUS probe_and_lock(WDFREQUEST Request, PVOID Buffer, size_t Length,
 			       WDFMEMORY *MemoryObject, int write, const char *fn, uintptr_t caller)
 {
@@ -768,6 +784,7 @@ static NTSTATUS probe_and_lock(WDFREQUEST Request, PVOID Buffer, size_t Length,
 	return STATUS_SUCCESS;
 }
 
+/* WdfRequestProbeAndLockUserBufferForWrite() - see <wdf.h>. */
 NTSTATUS WdfRequestProbeAndLockUserBufferForWrite(WDFREQUEST Request, PVOID Buffer, size_t Length,
 						  WDFMEMORY *MemoryObject)
 {
@@ -775,6 +792,7 @@ NTSTATUS WdfRequestProbeAndLockUserBufferForWrite(WDFREQUEST Request, PVOID Buff
 			      "WdfRequestProbeAndLockUserBufferForWrite", KMEMU_WDF_CALLER);
 }
 
+/* WdfRequestProbeAndLockUserBufferForRead() - see <wdf.h>. */
 NTSTATUS WdfRequestProbeAndLockUserBufferForRead(WDFREQUEST Request, PVOID Buffer, size_t Length,
 						 WDFMEMORY *MemoryObject)
 {
@@ -828,6 +846,7 @@ static void delete_children(struct kmemu__fx_request *r)
 	}
 }
 
+/* both completion DDIs (@set_info: WithInformation): spec §4 steps 1-10 */
 static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, ULONG_PTR info,
 			     const char *fn)
 {
@@ -926,11 +945,13 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 	kmemu__wdf_object_delete(&r->obj);
 }
 
+/* WdfRequestComplete() - see <wdf.h>. */
 VOID WdfRequestComplete(WDFREQUEST Request, NTSTATUS Status)
 {
 	request_complete(Request, Status, 0, 0, "WdfRequestComplete");
 }
 
+/* WdfRequestCompleteWithInformation() - see <wdf.h>. */
 VOID WdfRequestCompleteWithInformation(WDFREQUEST Request, NTSTATUS Status, ULONG_PTR Information)
 {
 	request_complete(Request, Status, 1, Information, "WdfRequestCompleteWithInformation");

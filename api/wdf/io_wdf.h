@@ -22,7 +22,7 @@ struct kmemu__fx_request;
 
 struct kmemu__fx_device {
 	struct kmemu_wdf_object obj;           /* header (first) */
-	struct kmemu__io_device io;            /* what the I/O manager knows */
+	struct kmemu__io_device *io;           /* what the I/O manager knows (refcounted) */
 	WDF_DEVICE_IO_TYPE io_type;            /* reads and writes */
 	PFN_WDF_IO_IN_CALLER_CONTEXT in_caller;  /* or NULL */
 	int is_control;                        /* control device */

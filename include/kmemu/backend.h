@@ -240,7 +240,8 @@ struct kmemu_backend_ops {
 	 * [@uaddr, @uaddr + @len) of the CURRENT process (@len >= 1; the api
 	 * layer has checked the rest).  Statuses: STATUS_ACCESS_VIOLATION when
 	 * the range wraps, reaches kernel space, has a page that is not mapped
-	 * (or not committed) or, for @write, a page the process cannot write;
+	 * (or not committed), a page the process cannot access (PAGE_NOACCESS,
+	 * guard) or, for @write, a page the process cannot write;
 	 * STATUS_INSUFFICIENT_RESOURCES.  On success *@kernel_alias is the
 	 * kernel address of @uaddr's byte in a second mapping of the same frames
 	 * (a different address; writes land in the user buffer) and *@lock the

@@ -39,7 +39,10 @@ struct kmemu_io_op;    /* a request sent asynchronously, not yet waited for */
 enum kmemu_io_kind {
 	KMEMU_IO_DEVICE_CONTROL = 0,  /* DeviceIoControl(code, in, out) */
 	KMEMU_IO_READ = 1,            /* ReadFile(out, out_len) */
-	KMEMU_IO_WRITE = 2            /* WriteFile(in, in_len) */
+	KMEMU_IO_WRITE = 2,           /* WriteFile(in, in_len) */
+	KMEMU_IO_INTERNAL_DEVICE_CONTROL = 3  /* IRP_MJ_INTERNAL_DEVICE_CONTROL as a kernel-mode
+					       * sender builds it (KernelMode, no thread; the
+					       * addresses are passed as they are) */
 };
 
 /* One request's parameters; user addresses are of the current process. */

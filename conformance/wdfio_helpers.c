@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wdfio_helpers.c - the driver and user process of the KMDF request cases
+ * (see wdfio_helpers.h).
+ */
+#include <string.h>
+#include "wdfio_helpers.h"
+
+void wio_setup(struct wio *w, int verifier, WDF_DEVICE_IO_TYPE io,
+	       PFN_WDF_IO_IN_CALLER_CONTEXT in_caller)
+{
+	struct kmemu_wdf_driver_options o = { .verifier = verifier, .has_verifier = 1,
+					      .break_policy = KMEMU_WDF_BREAK_CONTINUE, .quiet = 1 };
+	static const WCHAR dev_name[] = u"\\Device\\kmemu_conform";
+	WDF_IO_QUEUE_CONFIG qc;
+	PWDFDEVICE_INIT init;
+	UNICODE_STRING name;
+
+	memset(w, 0, sizeof(*w));
+	RtlInitUnicodeString(&name, dev_name);
+	KMEMU_SETUP_NT(kmemu_wdf_driver_create("conform", &o, NULL, &w->drv));
+	init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(w->drv), NULL);
+	KMEMU_SETUP_TRUE(init != NULL);
+	WdfDeviceInitSetIoType(init, io);
+	if (in_caller)
+		WdfDeviceInitSetIoInCallerContextCallback(init, in_caller);
+	KMEMU_SETUP_NT(WdfDeviceInitAssignName(init, &name));
+	KMEMU_SETUP_NT(WdfDeviceCreate(&init, WDF_NO_OBJECT_ATTRIBUTES, &w->dev));
+	WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchManual);
+	KMEMU_SETUP_NT(WdfIoQueueCreate(w->dev, &qc, WDF_NO_OBJECT_ATTRIBUTES, &w->queue));
+	WdfControlFinishInitializing(w->dev);
+	KMEMU_SETUP_NT(kmemu_process_create("conform-app", &w->pid));
+	KMEMU_SETUP_NT(kmemu_process_attach(w->pid, &w->old));
+	KMEMU_SETUP_WD(WDS_SharedBufferAlloc(WIO_BUF_PAGES * WIO_PAGE, KER_BUF_ALLOC_NON_CONTIG, &w->a));
+	KMEMU_SETUP_WD(WDS_SharedBufferAlloc(WIO_BUF_PAGES * WIO_PAGE, KER_BUF_ALLOC_NON_CONTIG, &w->b));
+	w->ua = kmemu_uaddr(w->a);
+	w->ub = kmemu_uaddr(w->b);
+	KMEMU_SETUP_NT(kmemu_io_open("\\Device\\kmemu_conform", &w->f));
+}
+
+void wio_teardown(struct wio *w)
+{
+	kmemu_io_close(w->f);
+	if (w->drv)
+		kmemu_wdf_driver_unload(w->drv);
+	WDS_SharedBufferFree(w->a);
+	WDS_SharedBufferFree(w->b);
+	kmemu_process_attach(w->old, NULL);
+	kmemu_process_destroy(w->pid);
+	memset(w, 0, sizeof(*w));
+}
+
+WDFREQUEST wio_pend(struct wio *w, struct kmemu_io_args *a, struct kmemu_io_op **op)
+{
+	WDFREQUEST r = NULL;
+
+	*op = NULL;
+	KMEMU_SETUP_TRUE(kmemu_io_send(w->f, a, op) == STATUS_PENDING);
+	KMEMU_SETUP_NT(WdfIoQueueRetrieveNextRequest(w->queue, &r));
+	return r;
+}
+
+WDFREQUEST wio_pend_neither(struct wio *w, struct kmemu_io_op **op)
+{
+	struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+				   .code = WIO_IOCTL(1, METHOD_NEITHER),
+				   .in = w->a->pUserAddr, .in_len = 8,
+				   .out = w->b->pUserAddr, .out_len = 8 };
+
+	return wio_pend(w, &a, op);
+}
+
+NTSTATUS wio_finish(WDFREQUEST r, struct kmemu_io_op *op, NTSTATUS st)
+{
+	WdfRequestComplete(r, st);
+	return kmemu_io_wait(op, NULL);
+}
+
+NTSTATUS wio_abandon(struct wio *w, struct kmemu_io_op *op)
+{
+	NTSTATUS st;
+
+	kmemu_wdf_driver_unload(w->drv);
+	w->drv = NULL;
+	st = kmemu_io_wait(op, NULL);
+	return st;
+}
+
+int wio_catch(void (*fn)(void *), void *arg, struct kmemu_bugcheck_report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	return kmemu_bugcheck_catch(fn, arg, rep);
+}
+
+uint64_t wio_breaks(const struct wio *w)
+{
+	struct kmemu_wdf_driver_stats s;
+
+	if (kmemu_wdf_driver_stats(w->drv, &s))
+		return UINT64_MAX;
+	return s.breaks;
+}
