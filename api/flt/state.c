@@ -213,6 +213,7 @@ static void flt_close(struct kmemu_backend *b)
 	b->flt_close = NULL;
 }
 
+/* *@rc is STATUS_SUCCESS when the state is returned. */
 struct flt_state *kmemu__flt_state(struct kmemu_backend **bp, kmemu_status *rc)
 {
 	struct kmemu_backend *b = kmemu__current();
@@ -238,8 +239,7 @@ struct flt_state *kmemu__flt_state(struct kmemu_backend **bp, kmemu_status *rc)
 		b->flt_close = flt_close;
 	}
 	pthread_mutex_unlock(&create_lock);
-	if (!st)
-		*rc = STATUS_INSUFFICIENT_RESOURCES;
+	*rc = st ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 	return st;
 }
 
