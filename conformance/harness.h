@@ -121,6 +121,10 @@ extern const struct kmemu_case *const kmemu_cases_MmMapViewInSystemSpace[];
 extern const struct kmemu_case *const kmemu_cases_NtMapViewOfSectionEx[];
 extern const struct kmemu_case *const kmemu_cases_NtUnmapViewOfSectionEx[];
 extern const struct kmemu_case *const kmemu_cases_NtAreMappedFilesTheSame[];
+extern const struct kmemu_case *const kmemu_cases_FltRegisterFilter[];
+extern const struct kmemu_case *const kmemu_cases_FltAllocateContext[];
+extern const struct kmemu_case *const kmemu_cases_FltReleaseContext[];
+extern const struct kmemu_case *const kmemu_cases_FltSetContext[];
 
 /* ==== results ============================================================== */
 
