@@ -190,7 +190,7 @@ struct flt_state {
 	pthread_cond_t work;                 /* the worker has something to do */
 	void **set;                          /* live pointers (open addressing) */
 	size_t set_cap;                      /* slots, power of two */
-	size_t set_used;                     /* live + tombstones */
+	size_t set_used;                     /* occupied slots (= set_live) */
 	size_t set_live;                     /* live pointers */
 	struct flt_filter *filters;
 	struct flt_volume *volumes;
