@@ -162,6 +162,33 @@ static inline NTSTATUS fh_delete(const struct fh_world *w, int k, PFLT_CONTEXT *
 	}
 }
 
+/* A filter whose instances call @teardown at InstanceTeardownStart, with
+ * one instance on a fresh volume, or end the case UNRESOLVED. */
+static inline PFLT_INSTANCE fh_instance_with_teardown(PFLT_INSTANCE_TEARDOWN_CALLBACK teardown,
+						      PFLT_FILTER *f)
+{
+	FLT_REGISTRATION r = fh_reg(fh_std);
+	PFLT_VOLUME v;
+	PFLT_INSTANCE in = NULL;
+
+	r.InstanceTeardownStartCallback = teardown;
+	KMEMU_SETUP_NT(FltRegisterFilter(fh_driver(0), &r, f));
+	KMEMU_SETUP_NT(FltStartFiltering(*f));
+	KMEMU_SETUP_NT(kmemu_flt_volume_create("C:", 0, &v));
+	KMEMU_SETUP_NT(kmemu_flt_instance_attach(*f, v, &in));
+	return in;
+}
+
+static int fh_leaks;                       /* leak reports seen by fh_on_leak */
+static struct kmemu_flt_leak fh_leak;      /* the last one */
+
+static inline void fh_on_leak(const struct kmemu_flt_leak *l, void *ctx)
+{
+	(void)ctx;
+	fh_leaks++;
+	fh_leak = *l;
+}
+
 /* 1 when @n bytes at @p are all @byte. */
 static inline int fh_all(const void *p, size_t n, uint8_t byte)
 {

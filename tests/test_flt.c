@@ -131,15 +131,21 @@ static FLT_REGISTRATION reg_with(const FLT_CONTEXT_REGISTRATION *ctx)
 	return r;
 }
 
-static PFLT_FILTER reg_std(int driver)
+/* Register @ctx as DRIVER(@driver) (and start it). */
+static PFLT_FILTER reg_ctx(const FLT_CONTEXT_REGISTRATION *ctx, int driver)
 {
-	FLT_REGISTRATION r = reg_with(std_ctx);
+	FLT_REGISTRATION r = reg_with(ctx);
 	PFLT_FILTER f = NULL;
 
 	assert_status(FltRegisterFilter(DRIVER(driver), &r, &f), STATUS_SUCCESS);
 	assert_non_null(f);
 	assert_status(FltStartFiltering(f), STATUS_SUCCESS);
 	return f;
+}
+
+static PFLT_FILTER reg_std(int driver)
+{
+	return reg_ctx(std_ctx, driver);
 }
 
 /* One filter with an instance on a volume, a file object, a transaction. */
@@ -317,13 +323,12 @@ static void test_flt_register_size_matching(void **state)
 		{ FLT_STREAM_CONTEXT, 0, on_cleanup, 16, TAG, NULL, NULL, NULL },
 		{ FLT_CONTEXT_END, 0, NULL, 0, 0, NULL, NULL, NULL }
 	};
-	FLT_REGISTRATION r = reg_with(ctx);
 	PFLT_FILTER f;
 	PFLT_CONTEXT c;
 	KT_BEGIN();
 
 	(void)state;
-	assert_status(FltRegisterFilter(DRIVER(0), &r, &f), STATUS_SUCCESS);
+	f = reg_ctx(ctx, 0);
 	/* 20: exact entry (cleanup 1); 30: NO_EXACT 40 (cleanup 1, the first of the
 	 * identical 40s); 41..100: NO_EXACT 100 (cleanup 2); 101: none */
 	const struct { SIZE_T size; int which; } cases[] = {
@@ -481,13 +486,12 @@ static void test_flt_allocate_callbacks(void **state)
 		{ FLT_FILE_CONTEXT, 0, on_cleanup, 8, 0, on_alloc, on_free, NULL },
 		{ FLT_CONTEXT_END, 0, NULL, 0, 0, NULL, NULL, NULL }
 	};
-	FLT_REGISTRATION r = reg_with(ctx);
 	PFLT_FILTER f;
 	PFLT_CONTEXT c;
 	KT_BEGIN();
 
 	(void)state;
-	assert_status(FltRegisterFilter(DRIVER(0), &r, &f), STATUS_SUCCESS);
+	f = reg_ctx(ctx, 0);
 	c = alloc_ok(f, FLT_FILE_CONTEXT, 1000, PagedPool);
 	assert_int_equal(n_cb_alloc, 1);
 	assert_true(cb_size > 1000);

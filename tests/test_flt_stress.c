@@ -97,6 +97,18 @@ static void release(PFLT_CONTEXT c, uint64_t *seed)
 	}
 }
 
+/* After a set: count an unexpected status, release what the set handed back
+ * and the allocation reference. */
+static void after_set(struct shared *sh, NTSTATUS st, NTSTATUS also_ok, PFLT_CONTEXT old,
+		      PFLT_CONTEXT c, uint64_t *seed)
+{
+	if (st && st != also_ok)
+		atomic_fetch_add(&sh->failures, 1);
+	if (old)
+		release(old, seed);
+	release(c, seed);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -115,21 +127,13 @@ static void *worker_main(void *arg)
 			if (!(c = alloc(sh, FLT_STREAM_CONTEXT, rnd(seed) % 2 ? 16 : 40)))
 				break;
 			st = FltSetStreamContext(sh->in, fo, FLT_SET_CONTEXT_REPLACE_IF_EXISTS, c, &old);
-			if (st)
-				atomic_fetch_add(&sh->failures, 1);
-			if (old)
-				release(old, seed);
-			release(c, seed);
+			after_set(sh, st, STATUS_SUCCESS, old, c, seed);
 			break;
 		case 1:  /* keep: one of the threads wins */
 			if (!(c = alloc(sh, FLT_STREAMHANDLE_CONTEXT, 16)))
 				break;
 			st = FltSetStreamHandleContext(sh->in, fo, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, &old);
-			if (st && st != STATUS_FLT_CONTEXT_ALREADY_DEFINED)
-				atomic_fetch_add(&sh->failures, 1);
-			if (old)
-				release(old, seed);
-			release(c, seed);
+			after_set(sh, st, STATUS_FLT_CONTEXT_ALREADY_DEFINED, old, c, seed);
 			break;
 		case 2:  /* get, touch, reference, release */
 			if (FltGetStreamContext(sh->in, fo, &got) == STATUS_SUCCESS) {
@@ -163,11 +167,7 @@ static void *worker_main(void *arg)
 			st = is_tx ? FltSetTransactionContext(sh->in, sh->tx, FLT_SET_CONTEXT_REPLACE_IF_EXISTS,
 							      c, &old)
 				   : FltSetInstanceContext(sh->in, FLT_SET_CONTEXT_REPLACE_IF_EXISTS, c, &old);
-			if (st)
-				atomic_fetch_add(&sh->failures, 1);
-			if (old)
-				release(old, seed);
-			release(c, seed);
+			after_set(sh, st, STATUS_SUCCESS, old, c, seed);
 			break;
 		}
 		default: {  /* a private file: open, set, close (the close deletes it) */

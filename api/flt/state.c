@@ -262,6 +262,21 @@ struct flt_state *kmemu__flt_state(struct kmemu_backend **bp, kmemu_status *rc)
 	return st;
 }
 
+struct flt_state *kmemu__flt_enter(const char *fn, const void *routine, uint8_t max,
+				   struct kmemu_backend **bp, kmemu_status *rc)
+{
+	struct kmemu_backend *b;
+	struct flt_state *st = kmemu__flt_state(&b, rc);
+
+	if (st && kmemu__flt_irql_above(b, fn, routine, max)) {
+		*rc = STATUS_UNSUCCESSFUL;
+		return NULL;
+	}
+	if (bp)
+		*bp = b;
+	return st;
+}
+
 int kmemu__flt_irql_above(struct kmemu_backend *b, const char *fn, const void *routine,
 			  uint8_t max)
 {

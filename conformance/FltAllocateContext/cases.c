@@ -337,15 +337,6 @@ KMEMU_CASE(opaque, A "portion-opaque", FH_CAPS,
 	FltUnregisterFilter(w.f);
 }
 
-static int n_leaks;
-static struct kmemu_flt_leak last_leak;
-static void on_leak(const struct kmemu_flt_leak *l, void *ctx)
-{
-	(void)ctx;
-	n_leaks++;
-	last_leak = *l;
-}
-
 KMEMU_CASE(release_needed, A "caller-releases", FH_CAPS, A "caller-releases")
 {
 	PFLT_FILTER f = fh_register(fh_std, 0);
@@ -354,11 +345,11 @@ KMEMU_CASE(release_needed, A "caller-releases", FH_CAPS, A "caller-releases")
 	FltReleaseContext(c);
 	KMEMU_EXPECT_EQ(fh_cleanups, 1);
 	d = fh_alloc(f, FLT_INSTANCE_CONTEXT, 32, PagedPool);
-	kmemu_flt_set_leak_handler(on_leak, NULL);
+	kmemu_flt_set_leak_handler(fh_on_leak, NULL);
 	kmemu_flt_set_unload_wait(0);
 	FltUnregisterFilter(f);
-	KMEMU_EXPECT_EQ(n_leaks, 1);
-	KMEMU_EXPECT_TRUE(last_leak.context == d);
+	KMEMU_EXPECT_EQ(fh_leaks, 1);
+	KMEMU_EXPECT_TRUE(fh_leak.context == d);
 	kmemu_flt_set_leak_handler(NULL, NULL);
 }
 
@@ -374,16 +365,9 @@ static VOID FLTAPI on_teardown(PCFLT_RELATED_OBJECTS o, FLT_INSTANCE_TEARDOWN_FL
 
 KMEMU_CASE(deleting, A "filter-unloading", FH_CAPS, A "deleting-object")
 {
-	FLT_REGISTRATION r = fh_reg(fh_std);
 	PFLT_FILTER f = NULL;
-	PFLT_VOLUME v;
-	PFLT_INSTANCE in;
 
-	r.InstanceTeardownStartCallback = on_teardown;
-	KMEMU_SETUP_NT(FltRegisterFilter(fh_driver(0), &r, &f));
-	KMEMU_SETUP_NT(FltStartFiltering(f));
-	KMEMU_SETUP_NT(kmemu_flt_volume_create("C:", 0, &v));
-	KMEMU_SETUP_NT(kmemu_flt_instance_attach(f, v, &in));
+	fh_instance_with_teardown(on_teardown, &f);
 	FltUnregisterFilter(f);
 	KMEMU_EXPECT_NT(teardown_alloc, STATUS_FLT_DELETING_OBJECT);
 	KMEMU_EXPECT_TRUE(!NT_SUCCESS(teardown_alloc));

@@ -360,15 +360,6 @@ KMEMU_CASE(unload, R "unload-deletes-contexts", FH_CAPS, R "unload-deletes")
 	KMEMU_EXPECT_EQ(fh_stats().live_contexts, 0);
 }
 
-static int n_leaks;
-static struct kmemu_flt_leak last_leak;
-static void on_leak(const struct kmemu_flt_leak *l, void *ctx)
-{
-	(void)ctx;
-	n_leaks++;
-	last_leak = *l;
-}
-
 static void *release_later(void *arg)
 {
 	struct timespec ts = { 0, 50 * 1000000L };
@@ -385,27 +376,27 @@ KMEMU_CASE(waits, R "unload-waits-then-reports", FH_CAPS, R "unload-waits")
 	pthread_t t;
 	int line;
 
-	kmemu_flt_set_leak_handler(on_leak, NULL);
+	kmemu_flt_set_leak_handler(fh_on_leak, NULL);
 	kmemu_flt_set_unload_wait(5000);
 	KMEMU_SETUP_TRUE(pthread_create(&t, NULL, release_later, c) == 0);
 	FltUnregisterFilter(f);
 	pthread_join(t, NULL);
-	KMEMU_EXPECT_EQ(n_leaks, 0);
+	KMEMU_EXPECT_EQ(fh_leaks, 0);
 	KMEMU_EXPECT_EQ(fh_cleanups, 1);
 	f = fh_register(fh_std, 0);
 	line = __LINE__ + 1;
 	KMEMU_SETUP_NT(KMEMU_FLT_ALLOCATE_CONTEXT(f, FLT_STREAM_CONTEXT, 40, NonPagedPool, &kept));
 	kmemu_flt_set_unload_wait(10);
 	FltUnregisterFilter(f);
-	KMEMU_EXPECT_EQ(n_leaks, 1);
-	KMEMU_EXPECT_TRUE(last_leak.context == kept);
-	KMEMU_EXPECT_EQ(last_leak.type, FLT_STREAM_CONTEXT);
-	KMEMU_EXPECT_EQ(last_leak.size, 40);
-	KMEMU_EXPECT_EQ(last_leak.references, 1);
-	KMEMU_EXPECT_EQ(last_leak.line, line);
-	KMEMU_EXPECT_TRUE(last_leak.file && strstr(last_leak.file, "cases.c"));
-	KMEMU_EXPECT_TRUE(last_leak.function && !strcmp(last_leak.function, "waits"));
-	KMEMU_EXPECT_TRUE(last_leak.caller != NULL);
+	KMEMU_EXPECT_EQ(fh_leaks, 1);
+	KMEMU_EXPECT_TRUE(fh_leak.context == kept);
+	KMEMU_EXPECT_EQ(fh_leak.type, FLT_STREAM_CONTEXT);
+	KMEMU_EXPECT_EQ(fh_leak.size, 40);
+	KMEMU_EXPECT_EQ(fh_leak.references, 1);
+	KMEMU_EXPECT_EQ(fh_leak.line, line);
+	KMEMU_EXPECT_TRUE(fh_leak.file && strstr(fh_leak.file, "cases.c"));
+	KMEMU_EXPECT_TRUE(fh_leak.function && !strcmp(fh_leak.function, "waits"));
+	KMEMU_EXPECT_TRUE(fh_leak.caller != NULL);
 	kmemu_flt_set_leak_handler(NULL, NULL);
 }
 

@@ -163,20 +163,12 @@ KMEMU_CASE(over_release, L "over-release-attached", FH_CAPS | KMEMU_CAP_BUGCHECK
 	KMEMU_EXPECT_EQ(fh_cleanups, 1);
 }
 
-static int n_leaks;
-static void on_leak(const struct kmemu_flt_leak *l, void *ctx)
-{
-	(void)l;
-	(void)ctx;
-	n_leaks++;
-}
-
 KMEMU_CASE(matching, L "matching-releases", FH_CAPS, L "matching-release")
 {
 	struct fh_world w;
 	PFLT_CONTEXT c, old = NULL, got = NULL, d;
 
-	kmemu_flt_set_leak_handler(on_leak, NULL);
+	kmemu_flt_set_leak_handler(fh_on_leak, NULL);
 	kmemu_flt_set_unload_wait(0);
 	fh_world(&w, 0);
 	c = fh_alloc(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
@@ -198,7 +190,7 @@ KMEMU_CASE(matching, L "matching-releases", FH_CAPS, L "matching-release")
 	KMEMU_EXPECT_NT(FltGetStreamContext(w.in, w.fo, &got), 0);   /* never released */
 	FltReleaseContext(c);
 	FltUnregisterFilter(w.f);
-	KMEMU_EXPECT_EQ(n_leaks, 1);
+	KMEMU_EXPECT_EQ(fh_leaks, 1);
 	kmemu_flt_set_leak_handler(NULL, NULL);
 }
 

@@ -205,16 +205,9 @@ static VOID FLTAPI on_teardown(PCFLT_RELATED_OBJECTS o, FLT_INSTANCE_TEARDOWN_FL
 
 KMEMU_CASE(deleting, S "deleting-object", FH_CAPS, S "deleting-object")
 {
-	FLT_REGISTRATION r = fh_reg(fh_std);
 	PFLT_FILTER f = NULL;
-	PFLT_VOLUME v;
-	PFLT_INSTANCE in;
+	PFLT_INSTANCE in = fh_instance_with_teardown(on_teardown, &f);
 
-	r.InstanceTeardownStartCallback = on_teardown;
-	KMEMU_SETUP_NT(FltRegisterFilter(fh_driver(0), &r, &f));
-	KMEMU_SETUP_NT(FltStartFiltering(f));
-	KMEMU_SETUP_NT(kmemu_flt_volume_create("C:", 0, &v));
-	KMEMU_SETUP_NT(kmemu_flt_instance_attach(f, v, &in));
 	KMEMU_EXPECT_NT(kmemu_flt_instance_detach(in), 0);
 	KMEMU_EXPECT_NT(teardown_set, STATUS_FLT_DELETING_OBJECT);
 	KMEMU_EXPECT_EQ(fh_cleanups, 1);
