@@ -237,8 +237,8 @@ void kmemu__flt_unregister(struct flt_state *st, struct flt_filter *f, unsigned 
 		PFLT_CONTEXT_FREE_CALLBACK free_cb = c->cls->alloc_cb ? c->cls->free_cb : NULL;
 
 		next = c->live_next;
-		if (c->is_pending)
-			continue;  /* the worker is freeing it */
+		if (c->is_pending || c->refs == 0)
+			continue;  /* being freed (the worker, or a release in flight) */
 		if (c->live_prev)
 			c->live_prev->live_next = c->live_next;
 		else
