@@ -86,6 +86,18 @@ const struct kmemu_assertion kmemu_assertions[] = {
 #define KMEMU_API "WdfRequestComplete"
 #include "WdfRequestComplete/assertions.def"
 #undef KMEMU_API
+#define KMEMU_API "FltRegisterFilter"
+#include "FltRegisterFilter/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "FltAllocateContext"
+#include "FltAllocateContext/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "FltReleaseContext"
+#include "FltReleaseContext/assertions.def"
+#undef KMEMU_API
+#define KMEMU_API "FltSetContext"
+#include "FltSetContext/assertions.def"
+#undef KMEMU_API
 };
 
 #undef KMEMU_ASSERTION

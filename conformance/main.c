@@ -93,6 +93,10 @@ static const struct kmemu_case *const *const case_tables[] = {
 	kmemu_cases_WdfRequestRetrieveUnsafeUserInputBuffer,
 	kmemu_cases_WdfRequestRetrieveUnsafeUserOutputBuffer,
 	kmemu_cases_WdfRequestComplete,
+	kmemu_cases_FltRegisterFilter,
+	kmemu_cases_FltAllocateContext,
+	kmemu_cases_FltReleaseContext,
+	kmemu_cases_FltSetContext,
 };
 
 static const struct kmemu_case **all_cases;  /* every case, table order */

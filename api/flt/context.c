@@ -289,7 +289,6 @@ NTSTATUS FLTAPI FltAllocateContext(PFLT_FILTER Filter, FLT_CONTEXT_TYPE ContextT
 {
 	const void *caller = __builtin_return_address(0);
 	const char *file, *function;
-	struct kmemu_backend *b;
 	struct flt_state *st;
 	struct flt_filter *f;
 	struct flt_class *cls;
@@ -298,13 +297,11 @@ NTSTATUS FLTAPI FltAllocateContext(PFLT_FILTER Filter, FLT_CONTEXT_TYPE ContextT
 	int ti, is_lookaside, line;
 
 	kmemu__flt_take_site(&file, &line, &function);
-	if (!(st = kmemu__flt_state(&b, &rc)))
-		return rc;
 	if (ReturnedContext)
 		*ReturnedContext = NULL;
-	if (kmemu__flt_irql_above(b, "FltAllocateContext", (const void *)FltAllocateContext,
-				  APC_LEVEL))
-		return STATUS_UNSUCCESSFUL;
+	if (!(st = kmemu__flt_enter("FltAllocateContext", (const void *)FltAllocateContext, APC_LEVEL,
+				    NULL, &rc)))
+		return rc;
 	if (!ReturnedContext)
 		return STATUS_INVALID_PARAMETER;
 	ti = kmemu__flt_type_index(ContextType);
@@ -378,15 +375,12 @@ NTSTATUS FLTAPI FltAllocateContext(PFLT_FILTER Filter, FLT_CONTEXT_TYPE ContextT
  */
 VOID FLTAPI FltReferenceContext(PFLT_CONTEXT Context)
 {
-	struct kmemu_backend *b;
 	struct flt_state *st;
 	struct flt_ctx *c;
 	kmemu_status rc;
 
-	if (!(st = kmemu__flt_state(&b, &rc)))
-		return;
-	if (kmemu__flt_irql_above(b, "FltReferenceContext", (const void *)FltReferenceContext,
-				  DISPATCH_LEVEL))
+	if (!(st = kmemu__flt_enter("FltReferenceContext", (const void *)FltReferenceContext,
+				    DISPATCH_LEVEL, NULL, &rc)))
 		return;
 	pthread_mutex_lock(&st->lock);
 	if ((c = kmemu__flt_ctx_lookup(st, Context)))
@@ -414,10 +408,8 @@ VOID FLTAPI FltReleaseContext(PFLT_CONTEXT Context)
 	kmemu_status rc;
 	uint8_t irql;
 
-	if (!(st = kmemu__flt_state(&b, &rc)))
-		return;
-	if (kmemu__flt_irql_above(b, "FltReleaseContext", (const void *)FltReleaseContext,
-				  DISPATCH_LEVEL))
+	if (!(st = kmemu__flt_enter("FltReleaseContext", (const void *)FltReleaseContext,
+				    DISPATCH_LEVEL, &b, &rc)))
 		return;
 	irql = b->ops->irql_get(b->st);
 	pthread_mutex_lock(&st->lock);
@@ -534,14 +526,7 @@ static kmemu_status target_resolve(struct flt_state *st, const struct flt_target
 /* Common state lookup and IRQL rule (<= APC_LEVEL) of set/get/delete. */
 static struct flt_state *ctx_enter(const char *fn, const void *routine, kmemu_status *rc)
 {
-	struct kmemu_backend *b;
-	struct flt_state *st = kmemu__flt_state(&b, rc);
-
-	if (st && kmemu__flt_irql_above(b, fn, routine, APC_LEVEL)) {
-		*rc = STATUS_UNSUCCESSFUL;
-		return NULL;
-	}
-	return st;
+	return kmemu__flt_enter(fn, routine, APC_LEVEL, NULL, rc);
 }
 
 /* FltSet*Context(): the common body (see <fltkernel.h> and spec §8.5). */

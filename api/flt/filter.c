@@ -121,19 +121,16 @@ static kmemu_status parse_contexts(const FLT_CONTEXT_REGISTRATION *r, struct flt
 NTSTATUS FLTAPI FltRegisterFilter(PDRIVER_OBJECT Driver, const FLT_REGISTRATION *Registration,
 				  PFLT_FILTER *RetFilter)
 {
-	struct kmemu_backend *b;
 	struct flt_state *st;
 	struct flt_filter *f;
 	kmemu_status rc;
 	size_t n;
 
-	if (!(st = kmemu__flt_state(&b, &rc)))
-		return rc;
 	if (RetFilter)
 		*RetFilter = NULL;
-	if (kmemu__flt_irql_above(b, "FltRegisterFilter", (const void *)FltRegisterFilter,
-				  PASSIVE_LEVEL))
-		return STATUS_UNSUCCESSFUL;
+	if (!(st = kmemu__flt_enter("FltRegisterFilter", (const void *)FltRegisterFilter,
+				    PASSIVE_LEVEL, NULL, &rc)))
+		return rc;
 	if (!Driver || !Registration || !RetFilter)
 		return STATUS_INVALID_PARAMETER;
 	if (!(n = registration_bytes(Registration->Version)))
@@ -177,16 +174,13 @@ fail:
  */
 NTSTATUS FLTAPI FltStartFiltering(PFLT_FILTER Filter)
 {
-	struct kmemu_backend *b;
 	struct flt_state *st;
 	struct flt_filter *f;
 	kmemu_status rc;
 
-	if (!(st = kmemu__flt_state(&b, &rc)))
+	if (!(st = kmemu__flt_enter("FltStartFiltering", (const void *)FltStartFiltering,
+				    PASSIVE_LEVEL, NULL, &rc)))
 		return rc;
-	if (kmemu__flt_irql_above(b, "FltStartFiltering", (const void *)FltStartFiltering,
-				  PASSIVE_LEVEL))
-		return STATUS_UNSUCCESSFUL;
 	pthread_mutex_lock(&st->lock);
 	f = kmemu__flt_lookup(st, Filter, FK_FILTER);
 	rc = !f || f->is_unloading ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
@@ -243,8 +237,8 @@ void kmemu__flt_unregister(struct flt_state *st, struct flt_filter *f, unsigned 
 		PFLT_CONTEXT_FREE_CALLBACK free_cb = c->cls->alloc_cb ? c->cls->free_cb : NULL;
 
 		next = c->live_next;
-		if (c->is_pending)
-			continue;  /* the worker is freeing it */
+		if (c->is_pending || c->refs == 0)
+			continue;  /* being freed (the worker, or a release in flight) */
 		if (c->live_prev)
 			c->live_prev->live_next = c->live_next;
 		else
@@ -269,11 +263,7 @@ void kmemu__flt_unregister(struct flt_state *st, struct flt_filter *f, unsigned 
 	while (f->n_live)  /* only deferred releases in flight */
 		pthread_cond_wait(&st->changed, &st->lock);
 	kmemu__flt_lookaside_free(st, f);
-	for (struct flt_filter **pp = &st->filters; *pp; pp = &(*pp)->next)
-		if (*pp == f) {
-			*pp = f->next;
-			break;
-		}
+	FLT_LIST_REMOVE(struct flt_filter, &st->filters, f, next);
 	kmemu__flt_set_del(st, f);
 	pthread_mutex_unlock(&st->lock);
 	kmemu__free(f);
@@ -289,15 +279,12 @@ void kmemu__flt_unregister(struct flt_state *st, struct flt_filter *f, unsigned 
  */
 VOID FLTAPI FltUnregisterFilter(PFLT_FILTER Filter)
 {
-	struct kmemu_backend *b;
 	struct flt_state *st;
 	struct flt_filter *f;
 	kmemu_status rc;
 
-	if (!(st = kmemu__flt_state(&b, &rc)))
-		return;
-	if (kmemu__flt_irql_above(b, "FltUnregisterFilter", (const void *)FltUnregisterFilter,
-				  PASSIVE_LEVEL))
+	if (!(st = kmemu__flt_enter("FltUnregisterFilter", (const void *)FltUnregisterFilter,
+				    PASSIVE_LEVEL, NULL, &rc)))
 		return;
 	pthread_mutex_lock(&st->lock);
 	f = kmemu__flt_lookup(st, Filter, FK_FILTER);

@@ -180,6 +180,16 @@ struct flt_ctx {
 	const char *function;
 };
 #define FLT_CTX_HDR ((sizeof(struct flt_ctx) + 15u) & ~(size_t)15u)
+
+/* Unlink @node from the singly linked list at @head chained through @field. */
+#define FLT_LIST_REMOVE(type, head, node, field)                              \
+	do {                                                                   \
+		for (type **pp_ = (head); *pp_; pp_ = &(*pp_)->field)          \
+			if (*pp_ == (node)) {                                  \
+				*pp_ = (node)->field;                          \
+				break;                                         \
+			}                                                      \
+	} while (0)
 #define FLT_CTX_USER(c) ((PFLT_CONTEXT)((char *)(c) + FLT_CTX_HDR))
 #define FLT_CTX_OF(p) ((struct flt_ctx *)((char *)(p) - FLT_CTX_HDR))
 
@@ -190,7 +200,7 @@ struct flt_state {
 	pthread_cond_t work;                 /* the worker has something to do */
 	void **set;                          /* live pointers (open addressing) */
 	size_t set_cap;                      /* slots, power of two */
-	size_t set_used;                     /* live + tombstones */
+	size_t set_used;                     /* occupied slots (= set_live) */
 	size_t set_live;                     /* live pointers */
 	struct flt_filter *filters;
 	struct flt_volume *volumes;
@@ -207,6 +217,11 @@ struct flt_state {
 };
 
 /* ---- state.c ------------------------------------------------------------------ */
+/* The state, after the IRQL rule of @fn (at most @max; *@bp the backend when
+ * @bp is not NULL); NULL with *@rc: STATUS_NOT_FOUND, STATUS_NOT_SUPPORTED,
+ * STATUS_INSUFFICIENT_RESOURCES, or STATUS_UNSUCCESSFUL after the report. */
+struct flt_state *kmemu__flt_enter(const char *fn, const void *routine, uint8_t max,
+				   struct kmemu_backend **bp, kmemu_status *rc);
 /* The state of the current instance, created on first use; NULL with *@rc
  * (STATUS_NOT_FOUND, STATUS_NOT_SUPPORTED, STATUS_INSUFFICIENT_RESOURCES). */
 struct flt_state *kmemu__flt_state(struct kmemu_backend **bp, kmemu_status *rc);

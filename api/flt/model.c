@@ -43,21 +43,13 @@ static void stream_unref(struct flt_state *st, struct flt_stream *s, struct flt_
 	if (--s->refs)
 		return;
 	kmemu__flt_detach_all(&s->ctxs, NULL, chain);
-	for (struct flt_stream **pp = &fcb->streams; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
+	FLT_LIST_REMOVE(struct flt_stream, &fcb->streams, s, next);
 	st->n_streams--;
 	kmemu__free(s);
 	if (fcb->streams)
 		return;
 	kmemu__flt_detach_all(&fcb->ctxs, NULL, chain);
-	for (struct flt_fcb **pp = &fcb->volume->files; *pp; pp = &(*pp)->next)
-		if (*pp == fcb) {
-			*pp = fcb->next;
-			break;
-		}
+	FLT_LIST_REMOVE(struct flt_fcb, &fcb->volume->files, fcb, next);
 	kmemu__free(fcb);
 }
 
@@ -67,11 +59,7 @@ static void fobj_close(struct flt_state *st, struct flt_fobj *fo, struct flt_ctx
 
 	fo->is_deleting = 1;
 	kmemu__flt_detach_all(&fo->ctxs, NULL, chain);
-	for (struct flt_fobj **pp = &s->fobjs; *pp; pp = &(*pp)->next)
-		if (*pp == fo) {
-			*pp = fo->next;
-			break;
-		}
+	FLT_LIST_REMOVE(struct flt_fobj, &s->fobjs, fo, next);
 	kmemu__flt_set_del(st, fo);
 	st->n_fobjs--;
 	kmemu__free(fo);
@@ -83,11 +71,7 @@ static void section_close(struct flt_state *st, struct flt_section *sec, struct 
 	struct flt_stream *s = sec->stream;
 
 	kmemu__flt_detach_all(&sec->ctxs, NULL, chain);
-	for (struct flt_section **pp = &s->sections; *pp; pp = &(*pp)->next)
-		if (*pp == sec) {
-			*pp = sec->next;
-			break;
-		}
+	FLT_LIST_REMOVE(struct flt_section, &s->sections, sec, next);
 	kmemu__flt_set_del(st, sec);
 	kmemu__free(sec);
 	stream_unref(st, s, chain);
@@ -149,16 +133,8 @@ static void instance_detach(struct flt_state *st, struct flt_instance *in, int h
 	}
 	for (struct flt_transaction *t = st->transactions; t; t = t->next)
 		kmemu__flt_detach_all(&t->ctxs, in, &chain);
-	for (struct flt_instance **pp = &f->instances; *pp; pp = &(*pp)->next_in_filter)
-		if (*pp == in) {
-			*pp = in->next_in_filter;
-			break;
-		}
-	for (struct flt_instance **pp = &v->instances; *pp; pp = &(*pp)->next_in_volume)
-		if (*pp == in) {
-			*pp = in->next_in_volume;
-			break;
-		}
+	FLT_LIST_REMOVE(struct flt_instance, &f->instances, in, next_in_filter);
+	FLT_LIST_REMOVE(struct flt_instance, &v->instances, in, next_in_volume);
 	kmemu__flt_set_del(st, in);
 	pthread_cond_broadcast(&st->changed);
 	pthread_mutex_unlock(&st->lock);
@@ -174,14 +150,26 @@ void kmemu__flt_instance_detach(struct flt_state *st, struct flt_instance *in)
 /* The state, after the PASSIVE_LEVEL rule of the control API; NULL with *@rc. */
 static struct flt_state *model_enter(kmemu_status *rc)
 {
-	struct kmemu_backend *b;
-	struct flt_state *st = kmemu__flt_state(&b, rc);
+	return kmemu__flt_enter("kmemu_flt", (const void *)model_enter, PASSIVE_LEVEL, NULL, rc);
+}
 
-	if (st && kmemu__flt_irql_above(b, "kmemu_flt", (const void *)model_enter, PASSIVE_LEVEL)) {
-		*rc = STATUS_UNSUCCESSFUL;
-		return NULL;
-	}
-	return st;
+/* @p as a live volume or instance (@kind) not yet being torn down, now
+ * marked as such; NULL otherwise. */
+static void *model_claim(struct flt_state *st, const void *p, enum flt_kind kind)
+{
+	void *o;
+	int *is_deleting = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	if ((o = kmemu__flt_lookup(st, p, kind)))
+		is_deleting = kind == FK_VOLUME ? &((struct flt_volume *)o)->is_deleting
+						: &((struct flt_instance *)o)->is_deleting;
+	if (is_deleting && *is_deleting)
+		o = NULL;
+	else if (is_deleting)
+		*is_deleting = 1;
+	pthread_mutex_unlock(&st->lock);
+	return o;
 }
 
 kmemu_status kmemu_flt_instance_attach(PFLT_FILTER filter, PFLT_VOLUME volume, PFLT_INSTANCE *out)
@@ -245,14 +233,7 @@ kmemu_status kmemu_flt_instance_detach(PFLT_INSTANCE instance)
 
 	if (!(st = model_enter(&rc)))
 		return rc;
-	pthread_mutex_lock(&st->lock);
-	in = kmemu__flt_lookup(st, instance, FK_INSTANCE);
-	if (in && in->is_deleting)
-		in = NULL;
-	if (in)
-		in->is_deleting = 1;
-	pthread_mutex_unlock(&st->lock);
-	if (!in)
+	if (!(in = model_claim(st, instance, FK_INSTANCE)))
 		return STATUS_INVALID_PARAMETER;
 	instance_detach(st, in, 1);
 	return STATUS_SUCCESS;
@@ -281,6 +262,42 @@ kmemu_status kmemu_flt_related_objects(PFLT_INSTANCE instance, PFILE_OBJECT file
 		related_fill(in, file_object, transaction, out);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
+}
+
+/* End @t (lock held); its contexts go on *@chain. */
+static void transaction_end(struct flt_state *st, struct flt_transaction *t, struct flt_ctx **chain)
+{
+	t->is_deleting = 1;
+	kmemu__flt_detach_all(&t->ctxs, NULL, chain);
+	FLT_LIST_REMOVE(struct flt_transaction, &st->transactions, t, next);
+	kmemu__flt_set_del(st, t);
+	kmemu__free(t);
+}
+
+/* Close @p, a live file object, transaction or section (@kind), then drop
+ * the contexts it carried.  Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER
+ * (not live); the model_enter() failures. */
+static kmemu_status model_close(const void *p, enum flt_kind kind)
+{
+	struct flt_state *st;
+	struct flt_ctx *chain = NULL;
+	kmemu_status rc;
+	void *o;
+
+	if (!(st = model_enter(&rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	if ((o = kmemu__flt_lookup(st, p, kind))) {
+		if (kind == FK_FILE_OBJECT)
+			fobj_close(st, o, &chain);
+		else if (kind == FK_TRANSACTION)
+			transaction_end(st, o, &chain);
+		else
+			section_close(st, o, &chain);
+	}
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, chain);
+	return o ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 }
 
 /* ---- volumes -------------------------------------------------------------------------------- */
@@ -341,11 +358,7 @@ static void volume_destroy(struct flt_state *st, struct flt_volume *v)
 			fobj_close(st, s->fobjs, &chain);
 	}
 	kmemu__flt_detach_all(&v->ctxs, NULL, &chain);
-	for (struct flt_volume **pp = &st->volumes; *pp; pp = &(*pp)->next)
-		if (*pp == v) {
-			*pp = v->next;
-			break;
-		}
+	FLT_LIST_REMOVE(struct flt_volume, &st->volumes, v, next);
 	kmemu__flt_set_del(st, v);
 	pthread_mutex_unlock(&st->lock);
 	kmemu__flt_put_chain(st, chain);
@@ -360,14 +373,7 @@ kmemu_status kmemu_flt_volume_destroy(PFLT_VOLUME volume)
 
 	if (!(st = model_enter(&rc)))
 		return rc;
-	pthread_mutex_lock(&st->lock);
-	v = kmemu__flt_lookup(st, volume, FK_VOLUME);
-	if (v && v->is_deleting)
-		v = NULL;
-	if (v)
-		v->is_deleting = 1;
-	pthread_mutex_unlock(&st->lock);
-	if (!v)
+	if (!(v = model_claim(st, volume, FK_VOLUME)))
 		return STATUS_INVALID_PARAMETER;
 	volume_destroy(st, v);
 	return STATUS_SUCCESS;
@@ -448,19 +454,7 @@ fail:
 
 kmemu_status kmemu_flt_file_close(PFILE_OBJECT file_object)
 {
-	struct flt_state *st;
-	struct flt_fobj *fo;
-	struct flt_ctx *chain = NULL;
-	kmemu_status rc;
-
-	if (!(st = model_enter(&rc)))
-		return rc;
-	pthread_mutex_lock(&st->lock);
-	if ((fo = kmemu__flt_lookup(st, file_object, FK_FILE_OBJECT)))
-		fobj_close(st, fo, &chain);
-	pthread_mutex_unlock(&st->lock);
-	kmemu__flt_put_chain(st, chain);
-	return fo ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+	return model_close(file_object, FK_FILE_OBJECT);
 }
 
 /* ---- transactions ------------------------------------------------------------------------------ */
@@ -493,35 +487,9 @@ kmemu_status kmemu_flt_transaction_create(PKTRANSACTION *out)
 	return STATUS_SUCCESS;
 }
 
-/* End @t (lock held); its contexts go on *@chain. */
-static void transaction_end(struct flt_state *st, struct flt_transaction *t, struct flt_ctx **chain)
-{
-	t->is_deleting = 1;
-	kmemu__flt_detach_all(&t->ctxs, NULL, chain);
-	for (struct flt_transaction **pp = &st->transactions; *pp; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	kmemu__flt_set_del(st, t);
-	kmemu__free(t);
-}
-
 kmemu_status kmemu_flt_transaction_end(PKTRANSACTION transaction)
 {
-	struct flt_state *st;
-	struct flt_transaction *t;
-	struct flt_ctx *chain = NULL;
-	kmemu_status rc;
-
-	if (!(st = model_enter(&rc)))
-		return rc;
-	pthread_mutex_lock(&st->lock);
-	if ((t = kmemu__flt_lookup(st, transaction, FK_TRANSACTION)))
-		transaction_end(st, t, &chain);
-	pthread_mutex_unlock(&st->lock);
-	kmemu__flt_put_chain(st, chain);
-	return t ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+	return model_close(transaction, FK_TRANSACTION);
 }
 
 /* ---- sections --------------------------------------------------------------------------------- */
@@ -584,19 +552,7 @@ kmemu_status kmemu_flt_section_create(PFLT_INSTANCE instance, PFILE_OBJECT file_
 
 kmemu_status kmemu_flt_section_close(struct kmemu_flt_section *section)
 {
-	struct flt_state *st;
-	struct flt_section *sec;
-	struct flt_ctx *chain = NULL;
-	kmemu_status rc;
-
-	if (!(st = model_enter(&rc)))
-		return rc;
-	pthread_mutex_lock(&st->lock);
-	if ((sec = kmemu__flt_lookup(st, section, FK_SECTION)))
-		section_close(st, sec, &chain);
-	pthread_mutex_unlock(&st->lock);
-	kmemu__flt_put_chain(st, chain);
-	return sec ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+	return model_close(section, FK_SECTION);
 }
 
 void kmemu__flt_model_close(struct flt_state *st)

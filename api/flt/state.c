@@ -4,7 +4,7 @@
  * the live set, the deferred-release worker and the leak report.
  *
  * The live set is an open-addressing hash set of pointers (linear probing,
- * tombstones, power-of-two capacity grown at half load).  Everything a
+ * backward-shift deletion, power-of-two capacity grown at half load).  Everything a
  * driver can hand back to an Flt routine is looked up here before it is
  * read, so a stale or foreign pointer is a clean failure or a verifier
  * report, never a host crash.  The worker is one thread started on the
@@ -18,7 +18,6 @@
 #include <time.h>
 #include "flt_impl.h"
 
-#define SET_TOMB ((void *)(uintptr_t)1)
 
 static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;  /* b->flt creation */
 static pthread_mutex_t leak_lock = PTHREAD_MUTEX_INITIALIZER;    /* the handler below */
@@ -52,7 +51,7 @@ static int set_grow(struct flt_state *st, size_t cap)
 		void *p = st->set[i];
 		size_t j;
 
-		if (!p || p == SET_TOMB)
+		if (!p)
 			continue;
 		for (j = set_hash(p, cap); slots[j]; j = (j + 1) & (cap - 1))
 			;
@@ -72,17 +71,14 @@ int kmemu__flt_set_add(struct flt_state *st, void *p)
 	if ((st->set_used + 1) * 2 > st->set_cap) {
 		size_t cap = st->set_cap ? st->set_cap : 64;
 
-		/* tombstones alone: rehash at the same size */
 		while ((st->set_live + 1) * 4 > cap)
 			cap *= 2;
 		if (set_grow(st, cap))
 			return -1;
 	}
-	for (j = set_hash(p, st->set_cap); st->set[j] && st->set[j] != SET_TOMB;
-	     j = (j + 1) & (st->set_cap - 1))
+	for (j = set_hash(p, st->set_cap); st->set[j]; j = (j + 1) & (st->set_cap - 1))
 		;
-	if (!st->set[j])
-		st->set_used++;
+	st->set_used++;
 	st->set[j] = p;
 	st->set_live++;
 	return 0;
@@ -101,14 +97,30 @@ static size_t set_find(const struct flt_state *st, const void *p)
 	}
 }
 
+/* Linear probing with backward-shift deletion: no tombstones, so probe
+ * chains stay as short as the load factor makes them. */
 void kmemu__flt_set_del(struct flt_state *st, void *p)
 {
-	size_t j = set_find(st, p);
+	size_t i = set_find(st, p), mask = st->set_cap - 1;
 
-	if (j == SIZE_MAX)
+	if (i == SIZE_MAX)
 		return;
-	st->set[j] = SET_TOMB;
+	for (size_t j = i;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (!st->set[j])
+			break;
+		k = set_hash(st->set[j], st->set_cap);
+		/* an entry whose home lies cyclically in (i, j] stays */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		st->set[i] = st->set[j];
+		i = j;
+	}
+	st->set[i] = NULL;
 	st->set_live--;
+	st->set_used--;
 }
 
 void *kmemu__flt_lookup(struct flt_state *st, const void *p, enum flt_kind kind)
@@ -213,6 +225,7 @@ static void flt_close(struct kmemu_backend *b)
 	b->flt_close = NULL;
 }
 
+/* *@rc is STATUS_SUCCESS when the state is returned. */
 struct flt_state *kmemu__flt_state(struct kmemu_backend **bp, kmemu_status *rc)
 {
 	struct kmemu_backend *b = kmemu__current();
@@ -228,18 +241,39 @@ struct flt_state *kmemu__flt_state(struct kmemu_backend **bp, kmemu_status *rc)
 	}
 	if (bp)
 		*bp = b;
+	/* b->flt is written once, under create_lock, and published with release
+	 * order: the common path reads it without the lock */
+	st = __atomic_load_n(&b->flt, __ATOMIC_ACQUIRE);
+	if (st) {
+		*rc = STATUS_SUCCESS;
+		return st;
+	}
 	pthread_mutex_lock(&create_lock);
 	st = b->flt;
 	if (!st && (st = kmemu__calloc(1, sizeof(*st)))) {
 		pthread_mutex_init(&st->lock, NULL);
 		pthread_cond_init(&st->changed, NULL);
 		pthread_cond_init(&st->work, NULL);
-		b->flt = st;
 		b->flt_close = flt_close;
+		__atomic_store_n(&b->flt, st, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&create_lock);
-	if (!st)
-		*rc = STATUS_INSUFFICIENT_RESOURCES;
+	*rc = st ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+	return st;
+}
+
+struct flt_state *kmemu__flt_enter(const char *fn, const void *routine, uint8_t max,
+				   struct kmemu_backend **bp, kmemu_status *rc)
+{
+	struct kmemu_backend *b;
+	struct flt_state *st = kmemu__flt_state(&b, rc);
+
+	if (st && kmemu__flt_irql_above(b, fn, routine, max)) {
+		*rc = STATUS_UNSUCCESSFUL;
+		return NULL;
+	}
+	if (bp)
+		*bp = b;
 	return st;
 }
 
