@@ -16,6 +16,16 @@
 #include <kmemu/kmemu.h>
 #include <kmemu/backend.h>
 
+/* printf-style format checking: mingw-w64 builds use its C99 stdio
+ * (__USE_MINGW_ANSI_STDIO), whose formats are GNU's, not msvcrt's. */
+#if defined(_WIN32) && defined(__GNUC__)
+#define KMEMU__PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
+#define KMEMU__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define KMEMU__PRINTF(fmt, args)
+#endif
+
 /* Can't-happen conditions: checked normally, constant under coverage builds
  * so defensive branches do not count against branch coverage. */
 #ifdef KMEMU_COVERAGE

@@ -236,13 +236,13 @@ NTSTATUS kmemu__wdf_check_irql(struct kmemu_wdf_globals *g, uint8_t max, const c
  * count it; FATAL: bug check 0x1E/STATUS_BREAKPOINT).  Context: no lock. */
 void kmemu__wdf_dbg_break(struct kmemu_wdf_globals *g, const char *function, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+	KMEMU__PRINTF(3, 4)
 #endif
 	;
 /* A trace only (no break): counted as a message. */
 void kmemu__wdf_trace(struct kmemu_wdf_globals *g, const char *function, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+	KMEMU__PRINTF(3, 4)
 #endif
 	;
 
