@@ -110,27 +110,16 @@ void pal_check_out_param(int write)
 
 /* Step 5: above PASSIVE_LEVEL, the verifier returns
  * STATUS_INVALID_DEVICE_REQUEST with a break; without it nothing is checked. */
+static NTSTATUS pal_gate_call(struct wio *w, WDFREQUEST r, void *arg)
+{
+	WDFMEMORY m = NULL;
+
+	return pal(r, w->ub, 8, &m, *(int *)arg);
+}
+
 void pal_check_irql(int write)
 {
-	for (int v = 0; v <= 1; v++) {
-		struct kmemu_io_op *op;
-		WDFMEMORY m = NULL;
-		struct wio w;
-		WDFREQUEST r;
-		uint64_t breaks;
-		NTSTATUS st;
-
-		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
-		r = wio_pend_neither(&w, &op);
-		breaks = wio_breaks(&w);
-		KMEMU_SETUP_NT(kmemu_irql_set(APC_LEVEL, NULL));
-		st = pal(r, w.ub, 8, &m, write);
-		KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
-		KMEMU_EXPECT_NT(st, v ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS);
-		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 1 : 0));
-		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-		wio_teardown(&w);
-	}
+	wio_check_verifier_gate(WdfDeviceIoBuffered, APC_LEVEL, pal_gate_call, &write, STATUS_SUCCESS);
 }
 
 /* Step 6: a request the driver does not own (sitting in a queue) fails with
