@@ -332,7 +332,6 @@ void pal_check_success(int write)
 {
 	for (int v = 0; v <= 1; v++) {
 		struct kmemu_wdf_driver_stats s0, s1;
-		struct kmemu_bugcheck_report rep;
 		struct kmemu_io_op *op;
 		WDFMEMORY m = NULL;
 		uint8_t *k;
@@ -359,20 +358,7 @@ void pal_check_success(int write)
 		/* an extra reference held across completion */
 		r = wio_pend_neither(&w, &op);
 		KMEMU_ASSERT_NT(pal(r, w.ub, 8, &m, write), STATUS_SUCCESS);
-		WdfObjectReference(m);
-		if (KMEMU_EXPECT_EQ(wio_catch(pal_complete_cb, r, &rep), 1)) {
-			KMEMU_EXPECT_EQ(rep.code, WDF_VIOLATION);
-			KMEMU_EXPECT_EQ(rep.param[0], WDF_VERIFIER_FATAL_ERROR);
-			KMEMU_EXPECT_EQ(rep.param[1], (uintptr_t)r);
-			KMEMU_EXPECT_EQ(rep.param[2], 1);
-		}
-		WdfObjectDereference(m);
-		KMEMU_EXPECT_NT(wio_abandon(&w, op), STATUS_CANCELLED);
+		wio_check_extra_reference(&w, r, m, op);
 		wio_teardown(&w);
 	}
-}
-
-void pal_complete_cb(void *arg)
-{
-	WdfRequestComplete((WDFREQUEST)arg, STATUS_SUCCESS);
 }

@@ -123,3 +123,23 @@ void wio_check_verifier_gate(WDF_DEVICE_IO_TYPE io, KIRQL irql, wio_call_fn call
 		wio_teardown(&w);
 	}
 }
+
+static void complete_cb(void *arg)
+{
+	WdfRequestComplete((WDFREQUEST)arg, STATUS_SUCCESS);
+}
+
+void wio_check_extra_reference(struct wio *w, WDFREQUEST r, WDFMEMORY m, struct kmemu_io_op *op)
+{
+	struct kmemu_bugcheck_report rep;
+
+	WdfObjectReference(m);
+	if (KMEMU_EXPECT_EQ(wio_catch(complete_cb, r, &rep), 1)) {
+		KMEMU_EXPECT_EQ(rep.code, WDF_VIOLATION);
+		KMEMU_EXPECT_EQ(rep.param[0], WDF_VERIFIER_FATAL_ERROR);
+		KMEMU_EXPECT_EQ(rep.param[1], (uintptr_t)r);
+		KMEMU_EXPECT_EQ(rep.param[2], 1);
+	}
+	WdfObjectDereference(m);
+	KMEMU_EXPECT_NT(wio_abandon(w, op), STATUS_CANCELLED);
+}
