@@ -211,6 +211,7 @@ kmemu_status kmemu_backend_open(const char *name, const struct kmemu_config *cfg
 	if (!b)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	b->ops = ops;
+	b->verifier = cfg->verifier;
 	saved_lacks = opening_lacks;  /* a wrapping backend may open another inside */
 	opening_lacks = 0;
 	rc = ops->open(ops, cfg, &b->st);

@@ -71,6 +71,7 @@ struct kmemu_backend {
 	void (*wdf_close)(struct kmemu_backend *b);  /* tears ->wdf down */
 	void *flt;                            /* Filter Manager state (api/flt/), or NULL */
 	void (*flt_close)(struct kmemu_backend *b);  /* tears ->flt down */
+	int verifier;                         /* cfg->verifier at open: the KMDF drivers' default */
 };
 /* The current instance, opened on first use; NULL if opening failed. */
 struct kmemu_backend *kmemu__current(void);

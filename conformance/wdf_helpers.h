@@ -66,6 +66,19 @@ static inline WDFMEMORY wdf_setup_memory(size_t size, PVOID *buf)
 	return m;
 }
 
+/* Create memory whose EvtCleanupCallback is @cleanup and delete it, so
+ * @cleanup runs while its object is being deleted (setup step). */
+static inline void wdf_delete_running_cleanup(PFN_WDF_OBJECT_CONTEXT_CLEANUP cleanup)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY p = NULL;
+
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.EvtCleanupCallback = cleanup;
+	KMEMU_SETUP_NT(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &p, NULL));
+	WdfObjectDelete(p);
+}
+
 /* Arguments and results of the closures below. */
 struct wdf_call {
 	WDFMEMORY mem;

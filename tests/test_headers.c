@@ -15,6 +15,7 @@
 #include <wdf.h>
 #include <fltkernel.h>
 #include <ntddk.h>
+#include <kmemu/wdf.h>
 
 static int failures;
 static int checks;

@@ -367,31 +367,47 @@ static void test_wdf_driver_create_statuses(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+/* Open a fresh default machine (kmemu_config_default: the environment). */
+static void use_default_machine(const struct kmemu_config *cfg)
+{
+	assert_status(kmemu_backend_use("emu", cfg), STATUS_SUCCESS);
+}
+
 static void test_wdf_verifier_defaults(void **state)
 {
 	struct kmemu_wdf_driver_options o = { .quiet = 1, .version_minor = 7 };
 	struct kmemu_wdf_driver *d;
 	struct kmemu_wdf_globals *g;
+	struct kmemu_config cfg;
 	struct args ar = { 0 };
-	KT_BEGIN();
 
 	(void)state;
 	/* default: on, break policy continue, KMDF 1.33 */
 	unsetenv("KMEMU_VERIFIER");
 	unsetenv("KMEMU_WDF_BREAK");
+	use_default_machine(NULL);
 	assert_status(kmemu_wdf_driver_create("dflt", NULL, NULL, &d), STATUS_SUCCESS);
 	g = (struct kmemu_wdf_globals *)(void *)d;
 	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
 	assert_int_equal(g->break_policy, KMEMU_WDF_BREAK_CONTINUE);
 	assert_true(kmemu__wdf_verification_enabled(g, 9));
 	kmemu_wdf_driver_unload(d);
-	/* the environment: verifier off; a bad value keeps the default */
+	/* the machine's configuration: verifier off */
+	kt_config(&cfg, 16 * KT_MIB, KMEMU_PLACE_DEFAULT, 0);
+	cfg.verifier = 0;
+	use_default_machine(&cfg);
+	assert_status(kmemu_wdf_driver_create("cfg", &o, NULL, &d), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_driver_verifier(d), 0);
+	kmemu_wdf_driver_unload(d);
+	/* the environment of a default machine; a bad value keeps the default */
 	setenv("KMEMU_VERIFIER", "0", 1);
+	use_default_machine(NULL);
 	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
 	assert_int_equal(kmemu_wdf_driver_verifier(d), 0);
 	assert_false(kmemu__wdf_verification_enabled((void *)d, 1));
 	kmemu_wdf_driver_unload(d);
 	setenv("KMEMU_VERIFIER", "maybe", 1);
+	use_default_machine(NULL);
 	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
 	assert_int_equal(kmemu_wdf_driver_verifier(d), 1);
 	/* bound to KMDF 1.7: version-gated checks of 1.9 are off unless VerifyDownLevel */
@@ -402,8 +418,9 @@ static void test_wdf_verifier_defaults(void **state)
 	assert_status(kmemu_wdf_driver_create("env", &o, NULL, &d), STATUS_SUCCESS);
 	assert_true(kmemu__wdf_verification_enabled((void *)d, 9));
 	kmemu_wdf_driver_unload(d);
-	/* the options win over the environment */
+	/* the options win over the machine; KMEMU_WDF_BREAK sets the policy */
 	setenv("KMEMU_VERIFIER", "0", 1);
+	use_default_machine(NULL);
 	o.has_verifier = 1;
 	o.verifier = 1;
 	setenv("KMEMU_WDF_BREAK", "fatal", 1);
@@ -419,7 +436,6 @@ static void test_wdf_verifier_defaults(void **state)
 	kmemu_wdf_driver_unload(d);
 	unsetenv("KMEMU_VERIFIER");
 	unsetenv("KMEMU_WDF_BREAK");
-	KMEMU_TEST_CLEAN();
 }
 
 static void test_wdf_no_driver(void **state)
@@ -564,6 +580,40 @@ static void test_wdf_memory_create_statuses(void **state)
 	assert_ptr_equal(buf, (PVOID)(uintptr_t)0x88);
 	kmemu_wdf_driver_unload(d);
 	KMEMU_TEST_CLEAN();
+}
+
+static void test_wdf_validate_attribute_options(void **state)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+
+	(void)state;
+	/* devices and queues accept scopes and levels; memory does not */
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.SynchronizationScope = WdfSynchronizationScopeQueue;
+	a.ExecutionLevel = WdfExecutionLevelPassive;
+	assert_status(kmemu__wdf_validate_attributes(&a, 0), STATUS_WDF_SYNCHRONIZATION_SCOPE_INVALID);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_SYNC_SCOPE_ALLOWED),
+		      STATUS_WDF_EXECUTION_LEVEL_INVALID);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_SYNC_SCOPE_ALLOWED |
+							     KMEMU_WDF_ATTR_EXEC_LEVEL_ALLOWED),
+		      STATUS_SUCCESS);
+	/* parent rules */
+	assert_status(kmemu__wdf_validate_attributes(NULL, KMEMU_WDF_ATTR_PARENT_REQUIRED),
+		      STATUS_WDF_PARENT_NOT_SPECIFIED);
+	assert_status(kmemu__wdf_validate_attributes(NULL, KMEMU_WDF_ATTR_PARENT_NOT_ALLOWED),
+		      STATUS_SUCCESS);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_REQUIRED),
+		      STATUS_WDF_PARENT_NOT_SPECIFIED);
+	a.ParentObject = (WDFOBJECT)(uintptr_t)0x10;
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_REQUIRED),
+		      STATUS_SUCCESS);
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_NOT_ALLOWED),
+		      STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+	/* the size rule comes first whatever the options */
+	a.Size = 0;
+	assert_status(kmemu__wdf_validate_attributes(&a, KMEMU_WDF_ATTR_PARENT_NOT_ALLOWED),
+		      STATUS_INFO_LENGTH_MISMATCH);
 }
 
 static void test_wdf_memory_create_irql(void **state)
@@ -1095,6 +1145,43 @@ static void test_wdf_deferred_dispose(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+static int n_destroy_m;
+static VOID NTAPI destroy_count(WDFOBJECT o)
+{
+	(void)o;
+	n_destroy_m++;
+}
+
+static void test_wdf_deferred_destroy(void **state)
+{
+	struct kmemu_wdf_driver *d;
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY paged;
+	struct args ar = { 0 };
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.EvtDestroyCallback = destroy_count;
+	n_destroy_m = 0;
+	assert_status(WdfMemoryCreate(&a, PagedPool, 0, 8, &paged, NULL), STATUS_SUCCESS);
+	WdfObjectReference(paged);
+	WdfObjectDelete(paged);
+	assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+	WdfObjectDereference(paged);  /* the last reference, above PASSIVE_LEVEL */
+	assert_int_equal(n_destroy_m, 0);
+	/* gone for the driver: its handle is stale already */
+	ar.mem = paged;
+	expect_bugcheck(call_get_buffer, &ar, WDF_VIOLATION, WDF_INVALID_HANDLE, (uintptr_t)paged,
+			KMEMU_IFX_TYPE_MEMORY);
+	assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_run_deferred(), 1);
+	assert_int_equal(n_destroy_m, 1);
+	assert_int_equal(kmemu_wdf_driver_unload(d), 0);
+	KMEMU_TEST_CLEAN();
+}
+
 static void test_wdf_unload_at_dispatch(void **state)
 {
 	struct kmemu_wdf_driver *d;
@@ -1167,6 +1254,78 @@ static void test_wdf_backend_close_unloads(void **state)
 	kt_close_backend();
 	assert_int_equal(n_close_unload, 1);
 	assert_int_equal(setup(NULL), 0);
+}
+
+/* ---- a bug-check handler that returns ---------------------------------------------- */
+
+static unsigned n_handled;
+static uint32_t last_code;
+static void returning_handler(const struct kmemu_bugcheck_report *r, void *ctx)
+{
+	(void)ctx;
+	last_code = r->code;
+	n_handled++;
+}
+
+static void test_wdf_handler_returns(void **state)
+{
+	static const WDF_OBJECT_CONTEXT_TYPE_INFO ti = {
+		sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), "T", 8, NULL, NULL };
+	struct kmemu_wdf_driver *d;
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY m, stale, out = (WDFMEMORY)(uintptr_t)0x77;
+	uint8_t b[8];
+	size_t sz = 5;
+	PVOID ctx = (PVOID)(uintptr_t)0x99;
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	m = mem_new(8, NULL);
+	stale = mem_new(8, NULL);
+	WdfObjectDelete(stale);
+	n_handled = 0;
+	kmemu_bugcheck_set_handler(returning_handler, NULL);
+	/* each DDI fails cleanly: STATUS_UNSUCCESSFUL / NULL, nothing changed */
+	assert_status(WdfMemoryCreate(NULL, NonPagedPool, 0, 8, NULL, NULL), STATUS_UNSUCCESSFUL);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ParentObject = stale;
+	assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &out, NULL), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCreatePreallocated(&a, b, 8, &out), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCreatePreallocated(NULL, NULL, 8, &out), STATUS_UNSUCCESSFUL);
+	assert_ptr_equal(out, (WDFMEMORY)(uintptr_t)0x77);
+	assert_status(WdfMemoryAssignBuffer(m, b, 8), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryAssignBuffer(NULL, b, 8), STATUS_UNSUCCESSFUL);
+	assert_null(WdfMemoryGetBuffer(stale, &sz));
+	assert_int_equal(sz, 5);
+	assert_status(WdfMemoryCopyToBuffer(m, 0, NULL, 1), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCopyFromBuffer(stale, 0, b, 1), STATUS_UNSUCCESSFUL);
+	WdfObjectDelete(stale);
+	WdfObjectReference(NULL);
+	WdfObjectDereference(stale);
+	WdfObjectDereference(m);  /* the creation reference of an undeleted object: kept */
+	assert_null(WdfObjectGetTypedContextWorker(m, NULL));
+	assert_null(WdfObjectGetTypedContextWorker(stale, &ti));
+	assert_null(WdfObjectContextGetObject(b));
+	assert_status(WdfObjectAllocateContext(stale, &a, &ctx), STATUS_UNSUCCESSFUL);
+	assert_status(WdfObjectAllocateContext(m, NULL, &ctx), STATUS_UNSUCCESSFUL);
+	assert_ptr_equal(ctx, (PVOID)(uintptr_t)0x99);
+	assert_null(WdfDriverGetRegistryPath((WDFDRIVER)m));
+	assert_null(WdfDriverWdmGetDriverObject((WDFDRIVER)stale));
+	assert_int_equal(n_handled, 20);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	/* the live object is intact */
+	assert_non_null(WdfMemoryGetBuffer(m, &sz));
+	assert_int_equal(sz, 8);
+	WdfObjectDelete(m);
+	assert_int_equal(kmemu_wdf_driver_unload(d), 0);
+	/* no driver at all: the DriverCreate bug check, then a clean failure */
+	kmemu_bugcheck_set_handler(returning_handler, NULL);
+	assert_status(WdfMemoryCreate(NULL, NonPagedPool, 0, 8, &out, NULL), STATUS_UNSUCCESSFUL);
+	assert_status(WdfMemoryCreatePreallocated(NULL, b, 8, &out), STATUS_UNSUCCESSFUL);
+	assert_int_equal(last_code, WDF_VIOLATION);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	KMEMU_TEST_CLEAN();
 }
 
 /* ---- threads ------------------------------------------------------------------------ */
@@ -1408,6 +1567,7 @@ int main(void)
 		WDF_TEST(test_wdf_no_driver),
 		WDF_TEST(test_wdf_memory_create),
 		WDF_TEST(test_wdf_memory_create_statuses),
+		WDF_TEST(test_wdf_validate_attribute_options),
 		WDF_TEST(test_wdf_memory_create_irql),
 		WDF_TEST(test_wdf_memory_preallocated),
 		WDF_TEST(test_wdf_memory_assign_on_create_memory),
@@ -1422,7 +1582,9 @@ int main(void)
 		WDF_TEST(test_wdf_deferred_dispose),
 		WDF_TEST(test_wdf_leak_report),
 		WDF_TEST(test_wdf_unload_at_dispatch),
+		WDF_TEST(test_wdf_deferred_destroy),
 		WDF_TEST(test_wdf_backend_close_unloads),
+		WDF_TEST(test_wdf_handler_returns),
 		WDF_TEST(test_wdf_threads),
 		WDF_TEST(test_wdf_request_memory),
 		WDF_TEST(test_wdf_request_memory_delete_pending),

@@ -9,7 +9,8 @@
  * the WDFDRIVER object exists from WdfDriverCreate to unload and is the
  * default parent of the driver's objects, so deleting it at unload deletes
  * every object the driver left parented to it.  The verifier switch is per
- * driver: the load options, else KMEMU_VERIFIER, else on.
+ * driver: the load options, else the machine's kmemu_config.verifier
+ * (KMEMU_VERIFIER, default on).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,6 @@ static struct kmemu_wdf_globals *globals_new(struct kmemu_wdf_instance *inst, co
 					     const struct kmemu_wdf_driver_options *opts)
 {
 	struct kmemu_wdf_globals *g = kmemu__calloc(1, sizeof(*g));
-	struct kmemu_config cfg;
 	char path[160];
 
 	if (!g)
@@ -58,9 +58,10 @@ static struct kmemu_wdf_globals *globals_new(struct kmemu_wdf_instance *inst, co
 		name = "kmemu";
 	g->inst = inst;
 	snprintf(g->name, sizeof(g->name), "%s", name);
-	kmemu_config_default(&cfg);  /* KMEMU_VERIFIER; a bad value keeps the default (on) */
+	/* the options, else the machine's configuration (KMEMU_VERIFIER when it
+	 * was opened with the defaults) */
 	g->verifier = opts && opts->has_verifier && opts->verifier >= 0 ? !!opts->verifier
-									 : cfg.verifier;
+									 : !!inst->backend->verifier;
 	g->dbg_break_on_error = g->verifier;
 	g->break_policy = break_policy_of(opts);
 	g->quiet = opts ? opts->quiet : 0;
@@ -226,23 +227,10 @@ static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 			g->n_leaks++;
 		}
 		n++;
-		pthread_mutex_lock(&inst->lock);
-		o->refcount = 1;
-		o->is_released = 1;
-		/* a delete still queued for PASSIVE_LEVEL (unload at raised IRQL) */
-		for (struct kmemu_wdf_object **pp = &inst->deferred; *pp; pp = &(*pp)->deferred_next)
-			if (*pp == o) {
-				*pp = o->deferred_next;
-				break;
-			}
-		pthread_mutex_unlock(&inst->lock);
 		/* Freed as the framework frees its pool at unload: no driver callback
-		 * runs any more (the driver is gone). */
-		o->cleanup_done = 1;
-		o->destroy = NULL;
-		for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-			c->destroy = NULL;
-		kmemu__wdf_object_unref(o, NULL, 0, NULL, "kmemu_wdf_driver_unload");
+		 * runs any more (the driver is gone); a delete or destroy still queued
+		 * for PASSIVE_LEVEL (an unload at raised IRQL) is forgotten. */
+		kmemu__wdf_object_reap(o);
 	}
 	return n;
 }

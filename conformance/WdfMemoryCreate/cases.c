@@ -275,20 +275,57 @@ static VOID NTAPI create_child_in_cleanup(WDFOBJECT o)
 KMEMU_CASE(delete_pending, A "delete-pending", WDF_CAPS, A "commit-delete-pending")
 {
 	struct kmemu_wdf_driver *d = wdf_setup_driver(1);
-	WDF_OBJECT_ATTRIBUTES a;
-	WDFMEMORY p = NULL;
 
-	WDF_OBJECT_ATTRIBUTES_INIT(&a);
-	a.EvtCleanupCallback = create_child_in_cleanup;
-	KMEMU_ASSERT_NT(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &p, NULL), STATUS_SUCCESS);
 	n_cleanups = n_destroys = 0;
-	WdfObjectDelete(p);
+	wdf_delete_running_cleanup(create_child_in_cleanup);
 	KMEMU_EXPECT_NT(nested, STATUS_DELETE_PENDING);
 	KMEMU_EXPECT_EQ((uintptr_t)nested_mem, 0);
 	KMEMU_EXPECT_EQ(n_cleanups, 0);
 	KMEMU_EXPECT_EQ(n_destroys, 0);
 	KMEMU_EXPECT_EQ(wdf_stats(d).memory_objects, 0);
 	wdf_unload(d);
+}
+
+static uint32_t oom_create(void *ctx)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY m = NULL;
+	PVOID b = SENTINEL_BUF;
+	NTSTATUS st;
+
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ContextTypeInfo = &ti16;
+	st = WdfMemoryCreate(&a, NonPagedPool, 0, *(size_t *)ctx, &m, &b);
+	if (st == STATUS_SUCCESS)
+		WdfObjectDelete(m);
+	else if (m || b != SENTINEL_BUF)
+		return (uint32_t)STATUS_INTERNAL_ERROR;  /* outputs written on failure */
+	return (uint32_t)st;
+}
+
+KMEMU_CASE(oom, A "out-of-memory", WDF_CAPS | KMEMU_CAP_FAULT_INJECT,
+	   A "storage-failure " A "memory-nulled " A "success-outputs")
+{
+	static const uint32_t fail_ok[] = { (uint32_t)STATUS_INSUFFICIENT_RESOURCES };
+	size_t sizes[] = { 24, 0x3000 };
+
+	for (int v = 0; v < 2; v++) {
+		struct kmemu_wdf_driver *d = wdf_setup_driver(v);
+
+		for (int i = 0; i < 2; i++) {
+			struct kmemu_oom_op op = {
+				.name = "WdfMemoryCreate", .run = oom_create, .ctx = &sizes[i],
+				.success = STATUS_SUCCESS, .fail_ok = fail_ok, .n_fail_ok = 1,
+				.resources = KMEMU_FAULT_HEAP,
+			};
+			struct kmemu_oom_result res;
+
+			if (!KMEMU_EXPECT_NT(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS))
+				kmemu_diag("%s", res.message);
+			KMEMU_EXPECT_NE(res.failures, 0);
+		}
+		wdf_unload(d);
+	}
 }
 
 const struct kmemu_case *const kmemu_cases_WdfMemoryCreate[] = {
@@ -302,5 +339,6 @@ const struct kmemu_case *const kmemu_cases_WdfMemoryCreate[] = {
 	KMEMU_CASE_REF(too_big),
 	KMEMU_CASE_REF(default_parent),
 	KMEMU_CASE_REF(delete_pending),
+	KMEMU_CASE_REF(oom),
 	NULL,
 };

@@ -122,13 +122,8 @@ static VOID NTAPI create_child_in_cleanup(WDFOBJECT o)
 KMEMU_CASE(delete_pending, A "delete-pending", WDF_CAPS, A "commit")
 {
 	struct kmemu_wdf_driver *d = wdf_setup_driver(1);
-	WDF_OBJECT_ATTRIBUTES a;
-	WDFMEMORY p = NULL;
 
-	WDF_OBJECT_ATTRIBUTES_INIT(&a);
-	a.EvtCleanupCallback = create_child_in_cleanup;
-	KMEMU_ASSERT_NT(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &p, NULL), STATUS_SUCCESS);
-	WdfObjectDelete(p);
+	wdf_delete_running_cleanup(create_child_in_cleanup);
 	KMEMU_EXPECT_NT(nested, STATUS_DELETE_PENDING);
 	wdf_unload(d);
 }

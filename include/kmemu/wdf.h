@@ -37,9 +37,9 @@ enum kmemu_wdf_break {
 
 /* How a driver is loaded.  Zero-initialised means "all defaults". */
 struct kmemu_wdf_driver_options {
-	int verifier;                 /* 1 on, 0 off, -1 (or a zeroed struct with
-				       * has_verifier = 0) the default: KMEMU_VERIFIER, else on */
-	int has_verifier;             /* 1: @verifier is meant; 0: use the default */
+	int verifier;                 /* 1 on, 0 off (with @has_verifier), -1 the default */
+	int has_verifier;             /* 1: @verifier is meant; 0: the default, which is the
+				       * machine's kmemu_config.verifier (KMEMU_VERIFIER, else on) */
 	enum kmemu_wdf_break break_policy;  /* what a debug break does (verifier on only) */
 	int quiet;                    /* 1: do not print verifier messages on stderr */
 	uint32_t version_minor;       /* KMDF 1.x the driver was built for; 0 = 33 */
