@@ -110,27 +110,16 @@ void pal_check_out_param(int write)
 
 /* Step 5: above PASSIVE_LEVEL, the verifier returns
  * STATUS_INVALID_DEVICE_REQUEST with a break; without it nothing is checked. */
+static NTSTATUS pal_gate_call(struct wio *w, WDFREQUEST r, void *arg)
+{
+	WDFMEMORY m = NULL;
+
+	return pal(r, w->ub, 8, &m, *(int *)arg);
+}
+
 void pal_check_irql(int write)
 {
-	for (int v = 0; v <= 1; v++) {
-		struct kmemu_io_op *op;
-		WDFMEMORY m = NULL;
-		struct wio w;
-		WDFREQUEST r;
-		uint64_t breaks;
-		NTSTATUS st;
-
-		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
-		r = wio_pend_neither(&w, &op);
-		breaks = wio_breaks(&w);
-		KMEMU_SETUP_NT(kmemu_irql_set(APC_LEVEL, NULL));
-		st = pal(r, w.ub, 8, &m, write);
-		KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
-		KMEMU_EXPECT_NT(st, v ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS);
-		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 1 : 0));
-		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-		wio_teardown(&w);
-	}
+	wio_check_verifier_gate(WdfDeviceIoBuffered, APC_LEVEL, pal_gate_call, &write, STATUS_SUCCESS);
 }
 
 /* Step 6: a request the driver does not own (sitting in a queue) fails with
@@ -343,7 +332,6 @@ void pal_check_success(int write)
 {
 	for (int v = 0; v <= 1; v++) {
 		struct kmemu_wdf_driver_stats s0, s1;
-		struct kmemu_bugcheck_report rep;
 		struct kmemu_io_op *op;
 		WDFMEMORY m = NULL;
 		uint8_t *k;
@@ -370,20 +358,7 @@ void pal_check_success(int write)
 		/* an extra reference held across completion */
 		r = wio_pend_neither(&w, &op);
 		KMEMU_ASSERT_NT(pal(r, w.ub, 8, &m, write), STATUS_SUCCESS);
-		WdfObjectReference(m);
-		if (KMEMU_EXPECT_EQ(wio_catch(pal_complete_cb, r, &rep), 1)) {
-			KMEMU_EXPECT_EQ(rep.code, WDF_VIOLATION);
-			KMEMU_EXPECT_EQ(rep.param[0], WDF_VERIFIER_FATAL_ERROR);
-			KMEMU_EXPECT_EQ(rep.param[1], (uintptr_t)r);
-			KMEMU_EXPECT_EQ(rep.param[2], 1);
-		}
-		WdfObjectDereference(m);
-		KMEMU_EXPECT_NT(wio_abandon(&w, op), STATUS_CANCELLED);
+		wio_check_extra_reference(&w, r, m, op);
 		wio_teardown(&w);
 	}
-}
-
-void pal_complete_cb(void *arg)
-{
-	WdfRequestComplete((WDFREQUEST)arg, STATUS_SUCCESS);
 }

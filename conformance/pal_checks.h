@@ -20,7 +20,5 @@ void pal_check_thread(int write);         /* step 9 */
 void pal_check_resources(int write);      /* steps 10, 12-14 */
 void pal_check_probe(int write);          /* step 11 */
 void pal_check_success(int write);        /* step 15 */
-/* WdfRequestComplete((WDFREQUEST)@arg, STATUS_SUCCESS), for wio_catch(). */
-void pal_complete_cb(void *arg);
 
 #endif /* KMEMU_CONFORMANCE_PAL_CHECKS_H */

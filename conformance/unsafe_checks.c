@@ -90,29 +90,20 @@ void unsafe_check_cleared(int output)
 	wio_teardown(&w);
 }
 
+static NTSTATUS unsafe_gate_call(struct wio *w, WDFREQUEST r, void *arg)
+{
+	PVOID b = NULL;
+	size_t n = 0;
+
+	(void)w;
+	return unsafe(r, 0, &b, &n, *(int *)arg);
+}
+
+/* Step 4 (verifier: the IRQL check comes before the caller-context one). */
 void unsafe_check_irql(int output)
 {
-	for (int v = 0; v <= 1; v++) {
-		struct kmemu_io_op *op;
-		PVOID b = NULL;
-		size_t n = 0;
-		struct wio w;
-		WDFREQUEST r;
-		uint64_t breaks;
-		NTSTATUS st;
-
-		wio_setup(&w, v, WdfDeviceIoNeither, NULL);
-		r = wio_pend_neither(&w, &op);
-		breaks = wio_breaks(&w);
-		KMEMU_SETUP_NT(kmemu_irql_set(DISPATCH_LEVEL, NULL));
-		st = unsafe(r, 0, &b, &n, output);
-		KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
-		/* verifier on: the IRQL check comes before the caller-context one */
-		KMEMU_EXPECT_NT(st, v ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS);
-		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 1 : 0));
-		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-		wio_teardown(&w);
-	}
+	wio_check_verifier_gate(WdfDeviceIoNeither, DISPATCH_LEVEL, unsafe_gate_call, &output,
+				STATUS_SUCCESS);
 }
 
 static int ctx_output;
@@ -128,26 +119,15 @@ static VOID NTAPI ctx_cb(WDFDEVICE d, WDFREQUEST r)
 	WdfRequestComplete(r, STATUS_SUCCESS);
 }
 
+/* Step 5: outside EvtIoInCallerContext only the verifier refuses; inside
+ * it the raw address comes back with the verifier on and off. */
 void unsafe_check_caller_context(int output)
 {
+	wio_check_verifier_gate(WdfDeviceIoNeither, PASSIVE_LEVEL, unsafe_gate_call, &output,
+				STATUS_SUCCESS);
 	for (int v = 0; v <= 1; v++) {
-		struct kmemu_io_op *op;
-		PVOID b = NULL;
-		size_t n = 0;
 		struct wio w;
-		WDFREQUEST r;
-		uint64_t breaks;
 
-		/* outside EvtIoInCallerContext */
-		wio_setup(&w, v, WdfDeviceIoNeither, NULL);
-		r = wio_pend_neither(&w, &op);
-		breaks = wio_breaks(&w);
-		KMEMU_EXPECT_NT(unsafe(r, 0, &b, &n, output),
-				v ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS);
-		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 1 : 0));
-		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-		wio_teardown(&w);
-		/* inside it */
 		ctx_output = output;
 		ctx_st = STATUS_UNSUCCESSFUL;
 		wio_setup(&w, v, WdfDeviceIoNeither, ctx_cb);

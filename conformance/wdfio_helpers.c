@@ -100,3 +100,46 @@ uint64_t wio_breaks(const struct wio *w)
 		return UINT64_MAX;
 	return s.breaks;
 }
+
+void wio_check_verifier_gate(WDF_DEVICE_IO_TYPE io, KIRQL irql, wio_call_fn call, void *arg,
+			     NTSTATUS off)
+{
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_io_op *op;
+		struct wio w;
+		WDFREQUEST r;
+		uint64_t breaks;
+		NTSTATUS st;
+
+		wio_setup(&w, v, io, NULL);
+		r = wio_pend_neither(&w, &op);
+		breaks = wio_breaks(&w);
+		KMEMU_SETUP_NT(kmemu_irql_set(irql, NULL));
+		st = call(&w, r, arg);
+		KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
+		KMEMU_EXPECT_NT(st, v ? STATUS_INVALID_DEVICE_REQUEST : off);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 1 : 0));
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		wio_teardown(&w);
+	}
+}
+
+static void complete_cb(void *arg)
+{
+	WdfRequestComplete((WDFREQUEST)arg, STATUS_SUCCESS);
+}
+
+void wio_check_extra_reference(struct wio *w, WDFREQUEST r, WDFMEMORY m, struct kmemu_io_op *op)
+{
+	struct kmemu_bugcheck_report rep;
+
+	WdfObjectReference(m);
+	if (KMEMU_EXPECT_EQ(wio_catch(complete_cb, r, &rep), 1)) {
+		KMEMU_EXPECT_EQ(rep.code, WDF_VIOLATION);
+		KMEMU_EXPECT_EQ(rep.param[0], WDF_VERIFIER_FATAL_ERROR);
+		KMEMU_EXPECT_EQ(rep.param[1], (uintptr_t)r);
+		KMEMU_EXPECT_EQ(rep.param[2], 1);
+	}
+	WdfObjectDereference(m);
+	KMEMU_EXPECT_NT(wio_abandon(w, op), STATUS_CANCELLED);
+}

@@ -47,4 +47,17 @@ int wio_catch(void (*fn)(void *), void *arg, struct kmemu_bugcheck_report *rep);
 /* Breaks the driver took so far (verifier reports with DbgBreakOnError). */
 uint64_t wio_breaks(const struct wio *w);
 
+/* Hold one extra reference on @m (locked memory of the pending request @r)
+ * across WdfRequestComplete: bug check 0x10D/3, p2 @r, p3 1 (§4 step 9);
+ * then drop it and let the unload cancel the request. */
+void wio_check_extra_reference(struct wio *w, WDFREQUEST r, WDFMEMORY m, struct kmemu_io_op *op);
+
+/* One DDI call on a pending request @r of @w; returns its status. */
+typedef NTSTATUS (*wio_call_fn)(struct wio *w, WDFREQUEST r, void *arg);
+/* A verifier-only check: with the verifier off and on, on a device of @io,
+ * run @call at @irql on a pended METHOD_NEITHER request; expect @off /
+ * STATUS_INVALID_DEVICE_REQUEST and no break / one break. */
+void wio_check_verifier_gate(WDF_DEVICE_IO_TYPE io, KIRQL irql, wio_call_fn call, void *arg,
+			     NTSTATUS off);
+
 #endif /* KMEMU_CONFORMANCE_WDFIO_HELPERS_H */

@@ -1145,6 +1145,43 @@ static void test_wdf_deferred_dispose(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+static int n_destroy_m;
+static VOID NTAPI destroy_count(WDFOBJECT o)
+{
+	(void)o;
+	n_destroy_m++;
+}
+
+static void test_wdf_deferred_destroy(void **state)
+{
+	struct kmemu_wdf_driver *d;
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY paged;
+	struct args ar = { 0 };
+	KT_BEGIN();
+
+	(void)state;
+	d = drv_new(1);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.EvtDestroyCallback = destroy_count;
+	n_destroy_m = 0;
+	assert_status(WdfMemoryCreate(&a, PagedPool, 0, 8, &paged, NULL), STATUS_SUCCESS);
+	WdfObjectReference(paged);
+	WdfObjectDelete(paged);
+	assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+	WdfObjectDereference(paged);  /* the last reference, above PASSIVE_LEVEL */
+	assert_int_equal(n_destroy_m, 0);
+	/* gone for the driver: its handle is stale already */
+	ar.mem = paged;
+	expect_bugcheck(call_get_buffer, &ar, WDF_VIOLATION, WDF_INVALID_HANDLE, (uintptr_t)paged,
+			KMEMU_IFX_TYPE_MEMORY);
+	assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+	assert_int_equal(kmemu_wdf_run_deferred(), 1);
+	assert_int_equal(n_destroy_m, 1);
+	assert_int_equal(kmemu_wdf_driver_unload(d), 0);
+	KMEMU_TEST_CLEAN();
+}
+
 static void test_wdf_unload_at_dispatch(void **state)
 {
 	struct kmemu_wdf_driver *d;
@@ -1545,6 +1582,7 @@ int main(void)
 		WDF_TEST(test_wdf_deferred_dispose),
 		WDF_TEST(test_wdf_leak_report),
 		WDF_TEST(test_wdf_unload_at_dispatch),
+		WDF_TEST(test_wdf_deferred_destroy),
 		WDF_TEST(test_wdf_backend_close_unloads),
 		WDF_TEST(test_wdf_handler_returns),
 		WDF_TEST(test_wdf_threads),

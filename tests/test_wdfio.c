@@ -764,6 +764,34 @@ static void test_complete_extra_reference(void **state)
 	}
 }
 
+/* A reference on the request's own output memory across completion is an
+ * IRP reference too: 0x10D/3. */
+static void test_complete_embedded_reference(void **state)
+{
+	struct kmemu_bugcheck_report rep;
+	struct kmemu_io_args a = { .kind = KMEMU_IO_READ, .out_len = 8 };
+	struct kmemu_io_op *op = NULL;
+	struct complete_call c;
+	WDFMEMORY m = NULL;
+	WDFREQUEST r = NULL;
+
+	(void)state;
+	load(0, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+	user_begin();
+	a.out = U.b->pUserAddr;
+	assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+	assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+	assert_status(WdfRequestRetrieveOutputMemory(r, &m), STATUS_SUCCESS);
+	WdfObjectReference(m);
+	c = (struct complete_call){ r, STATUS_SUCCESS, 0 };
+	assert_int_equal(kmemu_bugcheck_catch(complete_info, &c, &rep), 1);
+	assert_u64_equal(rep.param[0], WDF_VERIFIER_FATAL_ERROR);
+	assert_u64_equal(rep.param[1], (uintptr_t)r);
+	assert_u64_equal(rep.param[2], 1);
+	WdfObjectDereference(m);
+	after_crash(op);
+}
+
 /* With the verifier on, a success Information larger than the buffer bug
  * checks 0x10D/6/4 with the mismatch data; off, it passes (and only the
  * buffer's bytes are copied back). */
@@ -1165,6 +1193,7 @@ int main(void)
 		IO_TEST(test_pal_oom),
 		IO_TEST(test_io_oom),
 		IO_TEST(test_complete_extra_reference),
+		IO_TEST(test_complete_embedded_reference),
 		IO_TEST(test_complete_information_too_large),
 		IO_TEST(test_complete_not_owned_twice),
 		IO_TEST(test_complete_buffer_after_completion),

@@ -227,23 +227,10 @@ static uint64_t driver_report_leaks(struct kmemu_wdf_globals *g)
 			g->n_leaks++;
 		}
 		n++;
-		pthread_mutex_lock(&inst->lock);
-		o->refcount = 1;
-		o->is_released = 1;
-		/* a delete still queued for PASSIVE_LEVEL (unload at raised IRQL) */
-		for (struct kmemu_wdf_object **pp = &inst->deferred; *pp; pp = &(*pp)->deferred_next)
-			if (*pp == o) {
-				*pp = o->deferred_next;
-				break;
-			}
-		pthread_mutex_unlock(&inst->lock);
 		/* Freed as the framework frees its pool at unload: no driver callback
-		 * runs any more (the driver is gone). */
-		o->cleanup_done = 1;
-		o->destroy = NULL;
-		for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-			c->destroy = NULL;
-		kmemu__wdf_object_unref(o, NULL, 0, NULL, "kmemu_wdf_driver_unload");
+		 * runs any more (the driver is gone); a delete or destroy still queued
+		 * for PASSIVE_LEVEL (an unload at raised IRQL) is forgotten. */
+		kmemu__wdf_object_reap(o);
 	}
 	return n;
 }

@@ -846,6 +846,21 @@ static void delete_children(struct kmemu__fx_request *r)
 	}
 }
 
+/* References beyond the creation one on the request's embedded memories. */
+static long embedded_refs(struct kmemu__fx_request *r)
+{
+	struct kmemu_wdf_instance *inst = r->obj.globals->inst;
+	WDFMEMORY mems[2] = { r->in_mem, r->out_mem };
+	long n = 0;
+
+	pthread_mutex_lock(&inst->lock);
+	for (int i = 0; i < 2; i++)
+		if (mems[i] && !(i == 1 && mems[1] == mems[0]))
+			n += kmemu__wdf_decode((WDFOBJECT)mems[i])->refcount - 1;
+	pthread_mutex_unlock(&inst->lock);
+	return n;
+}
+
 /* both completion DDIs (@set_info: WithInformation): spec §4 steps 1-10 */
 static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, ULONG_PTR info,
 			     const char *fn)
@@ -924,9 +939,12 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 			kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->out_mem),
 								mem_rule);
 	}
+	/* references the driver took on the embedded input/output memory are
+	 * IRP references too (offset handles: AddRefOverride) */
+	refs = embedded_refs(r);
 	delete_children(r);                                                  /* step 8 */
 	pthread_mutex_lock(&kmemu__fx_lock);
-	refs = r->irp_refs;
+	refs += r->irp_refs;
 	pthread_mutex_unlock(&kmemu__fx_lock);
 	if (refs != 0)                                                       /* step 9 */
 		kmemu__bugcheck(fn, "locked user memory of the request is still referenced",

@@ -302,7 +302,8 @@ struct kmemu_wdf_object *kmemu__wdf_object_get(struct kmemu_wdf_globals *g, WDFO
 	inst = g ? g->inst : kmemu__wdf_instance();
 	if (inst) {
 		pthread_mutex_lock(&inst->lock);
-		live = registry_has(inst, o);
+		/* refcount 0: its destroy is queued to PASSIVE_LEVEL, it is gone */
+		live = registry_has(inst, o) && o->refcount > 0;
 		pthread_mutex_unlock(&inst->lock);
 	}
 	if (!live) {
@@ -627,6 +628,52 @@ static void object_destroy(struct kmemu_wdf_object *o)
 	object_free(o);
 }
 
+/* Remove @o from the deferred queue if it is there.  Lock held. */
+static void deferred_remove(struct kmemu_wdf_instance *inst, struct kmemu_wdf_object *o)
+{
+	for (struct kmemu_wdf_object **pp = &inst->deferred; *pp; pp = &(*pp)->deferred_next)
+		if (*pp == o) {
+			*pp = o->deferred_next;
+			o->deferred_next = NULL;
+			return;
+		}
+}
+
+/* The refcount of @o reached 0: destroy it, or, for a passive-dispose
+ * object released above PASSIVE_LEVEL, queue its destroy to PASSIVE_LEVEL
+ * (§5 step 5: the final destroy of passive-constrained objects is deferred
+ * too).  No lock held. */
+static void object_zero(struct kmemu_wdf_object *o)
+{
+	struct kmemu_wdf_instance *inst = o->globals->inst;
+
+	if (o->is_passive_dispose && instance_irql(inst) > PASSIVE_LEVEL) {
+		pthread_mutex_lock(&inst->lock);
+		o->is_destroy_deferred = 1;
+		o->deferred_next = inst->deferred;
+		inst->deferred = o;
+		pthread_mutex_unlock(&inst->lock);
+		return;
+	}
+	object_destroy(o);
+}
+
+void kmemu__wdf_object_reap(struct kmemu_wdf_object *o)
+{
+	struct kmemu_wdf_instance *inst = o->globals->inst;
+
+	pthread_mutex_lock(&inst->lock);
+	deferred_remove(inst, o);
+	o->refcount = 0;
+	o->is_released = 1;
+	pthread_mutex_unlock(&inst->lock);
+	o->cleanup_done = 1;
+	o->destroy = NULL;
+	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
+		c->destroy = NULL;
+	object_destroy(o);
+}
+
 /* Drop one reference without the never-deleted check (ParentDeleteEvent and
  * the creation reference of a deleted object). */
 static void object_release(struct kmemu_wdf_object *o)
@@ -638,7 +685,7 @@ static void object_release(struct kmemu_wdf_object *o)
 	left = --o->refcount;
 	pthread_mutex_unlock(&inst->lock);
 	if (left == 0)
-		object_destroy(o);
+		object_zero(o);
 }
 
 /* Dispose @o's subtree, depth first in list order, then @o: Dispose(), then
@@ -770,18 +817,26 @@ unsigned kmemu__wdf_run_deferred(struct kmemu_wdf_instance *inst)
 	while (instance_irql(inst) == PASSIVE_LEVEL) {
 		struct kmemu_wdf_object *o;
 
+		int destroy;
+
 		pthread_mutex_lock(&inst->lock);
 		o = inst->deferred;
+		destroy = o && o->is_destroy_deferred;
 		if (o) {
 			inst->deferred = o->deferred_next;
 			o->deferred_next = NULL;
-			o->state = KMEMU_WDF_DISPOSING;
+			if (!destroy)
+				o->state = KMEMU_WDF_DISPOSING;
 		}
 		pthread_mutex_unlock(&inst->lock);
 		if (!o)
 			break;
-		object_dispose_tree(o);
-		object_finish_delete(o);
+		if (destroy) {
+			object_destroy(o);
+		} else {
+			object_dispose_tree(o);
+			object_finish_delete(o);
+		}
 		n++;
 	}
 	return n;
@@ -855,7 +910,7 @@ void kmemu__wdf_object_unref(struct kmemu_wdf_object *o, const void *tag, long l
 		return;
 	}
 	if (left == 0)
-		object_destroy(o);
+		object_zero(o);
 }
 
 long kmemu__wdf_object_tag_count(struct kmemu_wdf_object *o, const void *tag)

@@ -105,6 +105,7 @@ struct kmemu_wdf_object {
 	unsigned cleanup_done : 1;                 /* cleanup callbacks have run */
 	unsigned is_committed : 1;                 /* in the registry */
 	unsigned is_released : 1;                  /* creation reference dropped (deleted) */
+	unsigned is_destroy_deferred : 1;          /* refcount 0 above PASSIVE: destroy queued */
 	struct kmemu_wdf_object *parent;           /* NULL for the driver or once detached */
 	struct kmemu_wdf_object *first_child;      /* children, in insertion order */
 	struct kmemu_wdf_object *last_child;
@@ -333,7 +334,13 @@ void kmemu__wdf_object_unref(struct kmemu_wdf_object *o, const void *tag, long l
 /* References held under @tag on @o (verifier on), for tests. */
 long kmemu__wdf_object_tag_count(struct kmemu_wdf_object *o, const void *tag);
 
-/* Run queued passive-level disposals when at PASSIVE_LEVEL; returns how many. */
+/* Free @o now, whatever holds it, without driver callbacks (the framework
+ * reclaiming its pool at unload): its type's destroy still runs.  Removes a
+ * queued delete or destroy of @o.  Context: no lock. */
+void kmemu__wdf_object_reap(struct kmemu_wdf_object *o);
+
+/* Run queued passive-level disposals and destroys when at PASSIVE_LEVEL;
+ * returns how many. */
 unsigned kmemu__wdf_run_deferred(struct kmemu_wdf_instance *inst);
 
 /* ---- driver.c --------------------------------------------------------------- */

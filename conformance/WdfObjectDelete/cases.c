@@ -210,6 +210,18 @@ KMEMU_CASE(deferred, A "passive-deferred", WDF_CAPS | KMEMU_CAP_IRQL, A "passive
 	KMEMU_EXPECT_EQ(order[0], 0);
 	(void)wdf_setup_memory(1, NULL);
 	KMEMU_EXPECT_MEM(order, "cAdA", 5);
+	/* the final destroy too, when the last reference goes above PASSIVE_LEVEL */
+	order_reset();
+	ha = NULL;
+	hg = child_of(NULL, PagedPool);
+	WdfObjectReference(hg);
+	WdfObjectDelete(hg);
+	KMEMU_SETUP_NT(kmemu_irql_set(DISPATCH_LEVEL, NULL));
+	WdfObjectDereference(hg);
+	KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
+	KMEMU_EXPECT_MEM(order, "cG", 3);
+	KMEMU_EXPECT_EQ(kmemu_wdf_run_deferred(), 1);
+	KMEMU_EXPECT_MEM(order, "cGdG", 5);
 	wdf_unload(d);
 }
 
