@@ -25,6 +25,17 @@
 #include "core.h"
 #include "kmemu_test.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define TAG 0x74736554u  /* 'Test' */
 #define ALL7 { FLT_VOLUME_CONTEXT, FLT_INSTANCE_CONTEXT, FLT_FILE_CONTEXT, FLT_STREAM_CONTEXT, \
 	       FLT_STREAMHANDLE_CONTEXT, FLT_TRANSACTION_CONTEXT, FLT_SECTION_CONTEXT }
@@ -443,8 +454,16 @@ static void test_flt_allocate_memory_contents(void **state)
 	assert_memory_equal(a, poison, 32);
 	memcpy(a, "old bytes of a released context", 32);
 	FltReleaseContext(a);
+#ifdef TEST_ASAN
+	/* on the lookaside list the bytes are off limits to the driver */
+	assert_true(__asan_address_is_poisoned(a));
+	assert_true(__asan_address_is_poisoned((char *)a + 31));
+#endif
 	b = alloc_ok(f, FLT_STREAM_CONTEXT, 32, PagedPool);
 	assert_ptr_equal(a, b);
+#ifdef TEST_ASAN
+	assert_false(__asan_address_is_poisoned(b));
+#endif
 	assert_memory_equal(b, "old bytes of a released context", 32);
 	/* the nonpaged list is another list: fresh, poisoned */
 	a = alloc_ok(f, FLT_STREAM_CONTEXT, 32, NonPagedPool);
