@@ -1315,6 +1315,53 @@ static void test_flt_not_supported(void **state)
 	kmemu_backend_close(b);
 }
 
+/* Growing the live set can fail: the allocation then fails cleanly (the
+ * block goes back to its lookaside list or the heap) whichever acquisition
+ * the fault simulator picks. */
+static void test_flt_live_set_growth_fault(void **state)
+{
+	enum { N = 600 };
+	static PFLT_CONTEXT c[N];
+	struct world w;
+	struct kmemu_flt_stats fs;
+	unsigned saw_fault = 0;
+
+	(void)state;
+	world_make(&w, 0);
+	for (uint64_t n = 0; n < 4 * N; n++) {
+		struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .n = n,
+						 .resources = KMEMU_FAULT_HEAP };
+		struct kmemu_fault_stats fst;
+		unsigned got = 0;
+		NTSTATUS rc = 0;
+
+		assert_status(kmemu_fault_set(&fc), STATUS_SUCCESS);
+		for (unsigned i = 0; i < N && !rc; i++) {
+			c[i] = NULL;
+			rc = FltAllocateContext(w.f, FLT_FILE_CONTEXT, i % 2 ? 32 : 100, PagedPool, &c[i]);
+			if (!rc)
+				got++;
+		}
+		kmemu_fault_get_stats(&fst);
+		assert_status(kmemu_fault_set(NULL), STATUS_SUCCESS);
+		if (rc) {
+			assert_status(rc, STATUS_INSUFFICIENT_RESOURCES);
+			assert_u64_equal(fst.failures, 1);
+			saw_fault++;
+		}
+		for (unsigned i = 0; i < got; i++)
+			FltReleaseContext(c[i]);
+		assert_status(kmemu_flt_stats_get(&fs), STATUS_SUCCESS);
+		assert_u64_equal(fs.live_contexts, 0);
+		if (!rc)
+			break;
+	}
+	assert_true(saw_fault > 10);
+	world_end(&w);
+	assert_status(kmemu_flt_stats_get(&fs), STATUS_SUCCESS);
+	assert_u64_equal(fs.lookaside_free, 0);
+}
+
 /* ---- the OOM loop ---------------------------------------------------------------------------------- */
 
 static uint32_t oom_register(void *ctx)
@@ -1421,6 +1468,7 @@ int main(void)
 		FLT_TEST(test_flt_unload_waits_then_reports),
 		FLT_TEST(test_flt_machine_close_reclaims),
 		FLT_TEST(test_flt_not_supported),
+		FLT_TEST(test_flt_live_set_growth_fault),
 		FLT_TEST(test_flt_oom),
 	};
 
