@@ -20,7 +20,7 @@
  * DISPATCH_LEVEL (deferred).  The harness only releases references it owns,
  * so no bug check may happen (the default handler aborts).
  *
- * Checks: FltRegisterFilter answers STATUS_SUCCESS or
+ * Checks: kmemu_flt_check() after every record; FltRegisterFilter answers STATUS_SUCCESS or
  * STATUS_FLT_INVALID_CONTEXT_REGISTRATION; every other status is in its
  * routine's documented set; after the input, with every reference released,
  * every object closed and the filter unloaded, no context is live, none
@@ -299,8 +299,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    kmemu_flt_file_open(volume, "f.txt", &fo[0]) || kmemu_flt_file_open(volume, "f.txt", &fo[1]) ||
 	    kmemu_flt_file_open(volume, "g.txt", &fo[2]) || kmemu_flt_transaction_create(&tx))
 		die("setting the world up", st);
-	for (off = 1 + 8 * (size_t)n; off + 8 <= size; off += 8)
+	for (off = 1 + 8 * (size_t)n; off + 8 <= size; off += 8) {
 		run_record(data + off);
+		if (kmemu_flt_check(&why))
+			die(why, STATUS_INTERNAL_ERROR);
+	}
 	if (kmemu_flt_drain())
 		die("kmemu_flt_drain", 0);
 	for (unsigned i = 0; i < N_SLOTS; i++)

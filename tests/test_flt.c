@@ -23,7 +23,19 @@
 #include <kmemu/flt.h>
 #include <kmemu/backend.h>
 #include "core.h"
+#include "flt/flt_impl.h"
 #include "kmemu_test.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #define TAG 0x74736554u  /* 'Test' */
 #define ALL7 { FLT_VOLUME_CONTEXT, FLT_INSTANCE_CONTEXT, FLT_FILE_CONTEXT, FLT_STREAM_CONTEXT, \
@@ -102,6 +114,22 @@ static void reset_records(void)
 	last_cleanup = NULL;
 	memset(&last_bc, 0, sizeof(last_bc));
 }
+
+/* The Filter Manager invariants hold (kmemu_flt_check). */
+#define FLT_CHECK()                                                                   \
+	do {                                                                          \
+		const char *m_ = NULL;                                                \
+		if (kmemu_flt_check(&m_) != STATUS_SUCCESS) {                         \
+			print_error("kmemu_flt_check: %s\n", m_ ? m_ : "?");          \
+			fail();                                                       \
+		}                                                                     \
+	} while (0)
+/* End of a test: Filter Manager invariants, then KMEMU_TEST_CLEAN(). */
+#define FLT_CLEAN()                 \
+	do {                        \
+		FLT_CHECK();        \
+		KMEMU_TEST_CLEAN(); \
+	} while (0)
 
 /* ---- fixtures ------------------------------------------------------------------------ */
 
@@ -252,7 +280,7 @@ static void test_flt_register_statuses(void **state)
 	FltUnregisterFilter(g);
 	assert_status(FltStartFiltering(f), STATUS_INVALID_PARAMETER);
 	FltUnregisterFilter(f);  /* not registered: nothing */
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* Each invalid array is refused; the valid variations are accepted. */
@@ -304,7 +332,7 @@ static void test_flt_register_parsing(void **state)
 		assert_status(FltRegisterFilter(DRIVER(0), &r, &f), STATUS_SUCCESS);
 		FltUnregisterFilter(f);
 	}
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 #undef E
 #undef END
 }
@@ -357,7 +385,7 @@ static void test_flt_register_size_matching(void **state)
 	assert_int_equal(n_cleanup, 1);
 	assert_int_equal(n_cleanup2, 1);
 	FltUnregisterFilter(f);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* ---- FltAllocateContext --------------------------------------------------------------------- */
@@ -424,7 +452,7 @@ static void test_flt_allocate_statuses(void **state)
 	assert_status(kmemu_fault_set(NULL), STATUS_SUCCESS);
 	FltUnregisterFilter(g);
 	FltUnregisterFilter(f);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* Fixed sizes: a fresh block is poison, a re-allocated one keeps its bytes;
@@ -443,8 +471,16 @@ static void test_flt_allocate_memory_contents(void **state)
 	assert_memory_equal(a, poison, 32);
 	memcpy(a, "old bytes of a released context", 32);
 	FltReleaseContext(a);
+#ifdef TEST_ASAN
+	/* on the lookaside list the bytes are off limits to the driver */
+	assert_true(__asan_address_is_poisoned(a));
+	assert_true(__asan_address_is_poisoned((char *)a + 31));
+#endif
 	b = alloc_ok(f, FLT_STREAM_CONTEXT, 32, PagedPool);
 	assert_ptr_equal(a, b);
+#ifdef TEST_ASAN
+	assert_false(__asan_address_is_poisoned(b));
+#endif
 	assert_memory_equal(b, "old bytes of a released context", 32);
 	/* the nonpaged list is another list: fresh, poisoned */
 	a = alloc_ok(f, FLT_STREAM_CONTEXT, 32, NonPagedPool);
@@ -476,7 +512,7 @@ static void test_flt_allocate_memory_contents(void **state)
 	assert_u64_equal(s1.lookaside_free, s0.lookaside_free);
 	assert_status(kmemu_flt_stats_get(NULL), STATUS_INVALID_PARAMETER);
 	FltUnregisterFilter(f);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* Allocate/free callbacks: called with header + size, Size/PoolTag ignored. */
@@ -510,7 +546,7 @@ static void test_flt_allocate_callbacks(void **state)
 	FltUnregisterFilter(f);
 	assert_int_equal(n_leaks, 1);
 	assert_int_equal(n_cb_free, 2);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* ---- reference counting --------------------------------------------------------------------------- */
@@ -544,7 +580,7 @@ static void test_flt_refcount_cycle(void **state)
 	assert_ptr_equal(last_cleanup, got);
 	assert_int_equal(last_cleanup_type, FLT_INSTANCE_CONTEXT);
 	world_end(&w);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* Released at DISPATCH_LEVEL: the cleanup runs on the worker, not here. */
@@ -577,7 +613,7 @@ static void test_flt_release_deferred_at_dispatch(void **state)
 	assert_int_equal(n_cleanup, 2);
 	assert_true(pthread_equal(cleanup_thread, pthread_self()));
 	FltUnregisterFilter(f);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* ---- IRQL and verifier reports ----------------------------------------------------------------- */
@@ -644,7 +680,7 @@ static void test_flt_irql_reports(void **state)
 	kmemu_bugcheck_set_handler(NULL, NULL);
 	FltReleaseContext(np);
 	world_end(&w);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 static void test_flt_use_after_release_reported(void **state)
@@ -683,7 +719,7 @@ static void test_flt_use_after_release_reported(void **state)
 	kmemu_bugcheck_set_handler(NULL, NULL);
 	world_end(&w);                         /* the file close deletes it */
 	assert_int_equal(n_cleanup, 2);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* ---- set / get / delete ------------------------------------------------------------------------------ */
@@ -809,9 +845,10 @@ static void test_flt_set_get_delete_each_type(void **state)
 		assert_status(routines[i].del(&w, NULL), STATUS_SUCCESS);
 		assert_int_equal(n_cleanup, 4);
 		FltReleaseContext(wrong);
+		FLT_CHECK();
 	}
 	world_end(&w);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* Objects that are not live, other filters' contexts, unsupported streams. */
@@ -873,7 +910,7 @@ static void test_flt_set_bad_objects(void **state)
 	FltReleaseContext(c);
 	FltUnregisterFilter(f2);
 	world_end(&w);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* ---- the file-system model: lifetimes --------------------------------------------------------------- */
@@ -894,6 +931,7 @@ static void test_flt_model_lifetimes(void **state)
 	assert_status(kmemu_flt_stats_get(&s), STATUS_SUCCESS);
 	assert_u64_equal(s.file_objects, 4);
 	assert_u64_equal(s.streams, 3);
+	FLT_CHECK();
 	sc = alloc_ok(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
 	fc = alloc_ok(w.f, FLT_FILE_CONTEXT, 32, PagedPool);
 	hc = alloc_ok(w.f, FLT_STREAMHANDLE_CONTEXT, 32, PagedPool);
@@ -959,7 +997,7 @@ static void test_flt_model_lifetimes(void **state)
 		      STATUS_INVALID_PARAMETER);
 	assert_status(kmemu_flt_section_close(NULL), STATUS_INVALID_PARAMETER);
 	world_end(&w);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* Sections: the context is found through the stream; closing deletes it;
@@ -1007,7 +1045,7 @@ static void test_flt_section_contexts(void **state)
 	assert_int_equal(n_cleanup, 3);
 	assert_status(kmemu_flt_instance_detach(w.in), STATUS_INVALID_PARAMETER);
 	world_end(&w);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* FltGetContexts / FltReleaseContexts over FLT_RELATED_OBJECTS. */
@@ -1057,7 +1095,7 @@ static void test_flt_get_contexts(void **state)
 	assert_int_equal(n_cleanup, 0);
 	world_end(&w);
 	assert_int_equal(n_cleanup, 6);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* ---- instances, unload, leaks --------------------------------------------------------------------- */
@@ -1147,7 +1185,7 @@ static void test_flt_instance_callbacks(void **state)
 	assert_int_equal(n_leaks, 0);
 	assert_status(kmemu_flt_instance_attach(f, v, &in), STATUS_INVALID_PARAMETER);
 	assert_status(kmemu_flt_volume_destroy(v), STATUS_SUCCESS);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 struct later_release {
@@ -1228,7 +1266,7 @@ static void test_flt_unload_waits_then_reports(void **state)
 	assert_status(kmemu_flt_file_close(w.fo), STATUS_SUCCESS);
 	assert_status(kmemu_flt_transaction_end(w.tx), STATUS_SUCCESS);
 	assert_status(kmemu_flt_volume_destroy(w.v), STATUS_SUCCESS);
-	KMEMU_TEST_CLEAN();
+	FLT_CLEAN();
 }
 
 /* A machine closed with everything still there: nothing leaks on the host. */
@@ -1294,6 +1332,85 @@ static void test_flt_not_supported(void **state)
 	FltUnregisterFilter(NULL);
 	kmemu_backend_set_current(old);
 	kmemu_backend_close(b);
+}
+
+/* Growing the live set can fail: the allocation then fails cleanly (the
+ * block goes back to its lookaside list or the heap) whichever acquisition
+ * the fault simulator picks. */
+static void test_flt_live_set_growth_fault(void **state)
+{
+	enum { N = 600 };
+	static PFLT_CONTEXT c[N];
+	struct world w;
+	struct kmemu_flt_stats fs;
+	unsigned saw_fault = 0;
+
+	(void)state;
+	world_make(&w, 0);
+	for (uint64_t n = 0; n < 4 * N; n++) {
+		struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .n = n,
+						 .resources = KMEMU_FAULT_HEAP };
+		struct kmemu_fault_stats fst;
+		unsigned got = 0;
+		NTSTATUS rc = 0;
+
+		assert_status(kmemu_fault_set(&fc), STATUS_SUCCESS);
+		for (unsigned i = 0; i < N && !rc; i++) {
+			c[i] = NULL;
+			rc = FltAllocateContext(w.f, FLT_FILE_CONTEXT, i % 2 ? 32 : 100, PagedPool, &c[i]);
+			if (!rc)
+				got++;
+		}
+		kmemu_fault_get_stats(&fst);
+		assert_status(kmemu_fault_set(NULL), STATUS_SUCCESS);
+		if (rc) {
+			assert_status(rc, STATUS_INSUFFICIENT_RESOURCES);
+			assert_u64_equal(fst.failures, 1);
+			saw_fault++;
+		}
+		for (unsigned i = 0; i < got; i++)
+			FltReleaseContext(c[i]);
+		assert_status(kmemu_flt_stats_get(&fs), STATUS_SUCCESS);
+		assert_u64_equal(fs.live_contexts, 0);
+		if (!rc)
+			break;
+	}
+	assert_true(saw_fault > 10);
+	world_end(&w);
+	assert_status(kmemu_flt_stats_get(&fs), STATUS_SUCCESS);
+	assert_u64_equal(fs.lookaside_free, 0);
+}
+
+/* The checker sees a broken invariant (and the repair). */
+static void test_flt_check_detects_corruption(void **state)
+{
+	struct world w;
+	struct flt_filter *f;
+	struct flt_fobj *fo;
+	PFLT_CONTEXT c;
+	const char *msg = NULL;
+
+	(void)state;
+	world_make(&w, 0);
+	c = alloc_ok(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
+	assert_status(FltSetStreamContext(w.in, w.fo, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL), 0);
+	FLT_CHECK();
+	f = (struct flt_filter *)w.f;
+	f->n_live++;
+	assert_status(kmemu_flt_check(&msg), STATUS_INTERNAL_ERROR);
+	assert_non_null(msg);
+	f->n_live--;
+	fo = (struct flt_fobj *)w.fo;
+	fo->stream->refs++;
+	assert_status(kmemu_flt_check(&msg), STATUS_INTERNAL_ERROR);
+	fo->stream->refs--;
+	FLT_CTX_OF(c)->type = FLT_FILE_CONTEXT;
+	assert_status(kmemu_flt_check(&msg), STATUS_INTERNAL_ERROR);
+	FLT_CTX_OF(c)->type = FLT_STREAM_CONTEXT;
+	FLT_CHECK();
+	FltReleaseContext(c);
+	world_end(&w);
+	FLT_CHECK();
 }
 
 /* ---- the OOM loop ---------------------------------------------------------------------------------- */
@@ -1402,6 +1519,8 @@ int main(void)
 		FLT_TEST(test_flt_unload_waits_then_reports),
 		FLT_TEST(test_flt_machine_close_reclaims),
 		FLT_TEST(test_flt_not_supported),
+		FLT_TEST(test_flt_live_set_growth_fault),
+		FLT_TEST(test_flt_check_detects_corruption),
 		FLT_TEST(test_flt_oom),
 	};
 

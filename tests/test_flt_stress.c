@@ -225,6 +225,7 @@ static void test_flt_stress_shared_objects(void **state)
 		pthread_join(t[i], NULL);
 	assert_int_equal(atomic_load(&sh.failures), 0);
 	assert_status(kmemu_flt_drain(), STATUS_SUCCESS);
+	assert_status(kmemu_flt_check(NULL), STATUS_SUCCESS);
 	for (int i = 0; i < N_SHARED; i++)
 		assert_status(kmemu_flt_file_close(sh.fo[i]), STATUS_SUCCESS);
 	assert_status(kmemu_flt_transaction_end(sh.tx), STATUS_SUCCESS);

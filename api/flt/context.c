@@ -876,7 +876,7 @@ VOID FLTAPI FltDeleteContext(PFLT_CONTEXT Context)
 /*
  * FltGetContexts() - see <fltkernel.h>.  Every field of *@Contexts is set:
  * the context of each type in @DesiredContexts found for @FltObjects (its
- * Instance, Volume with the instance's filter, FileObject, Transaction),
+ * Instance; Volume with Filter; FileObject; Transaction),
  * with a reference, else NULL.  NULL @Contexts: nothing; NULL @FltObjects:
  * every field NULL.  Above APC_LEVEL: the IRQL report, every field NULL.
  */

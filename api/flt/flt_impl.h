@@ -21,7 +21,8 @@
  *
  * Divisions: state.c (state, live set, worker, leak report), filter.c
  * (registration, start, unload), context.c (allocate, reference, release,
- * set, get, delete), model.c (the file-system model control API).
+ * set, get, delete), model.c (the file-system model control API and the
+ * invariant checker).
  */
 #ifndef KMEMU_API_FLT_IMPL_H
 #define KMEMU_API_FLT_IMPL_H
@@ -116,7 +117,7 @@ struct flt_instance {
 };
 
 struct flt_fcb {                         /* a file (file contexts) */
-	struct flt_volume *volume;
+	struct flt_volume *volume;           /* its volume */
 	char name[256];                      /* before the ':' */
 	struct flt_ctx *ctxs;                /* file contexts */
 	struct flt_stream *streams;          /* its open streams */
@@ -124,7 +125,7 @@ struct flt_fcb {                         /* a file (file contexts) */
 };
 
 struct flt_stream {                      /* a stream (stream contexts) */
-	struct flt_fcb *fcb;
+	struct flt_fcb *fcb;                 /* its file */
 	char name[256];                      /* the whole path */
 	unsigned refs;                       /* open file objects + sections */
 	struct flt_ctx *ctxs;                /* stream contexts */
@@ -135,7 +136,7 @@ struct flt_stream {                      /* a stream (stream contexts) */
 
 struct flt_fobj {                        /* a FILE_OBJECT (stream-handle contexts) */
 	struct flt_obj obj;                  /* FK_FILE_OBJECT */
-	struct flt_stream *stream;
+	struct flt_stream *stream;           /* the stream it opened */
 	int is_deleting;                     /* being closed */
 	struct flt_ctx *ctxs;                /* stream-handle contexts */
 	struct flt_fobj *next;               /* stream's list */
@@ -176,8 +177,8 @@ struct flt_ctx {
 	struct flt_ctx *next;                /* lookaside, deferred or teardown chain */
 	const void *caller;                  /* FltAllocateContext return address */
 	const char *file;                    /* kmemu_flt_site(), or NULL */
-	int line;
-	const char *function;
+	int line;                            /* its line, or 0 */
+	const char *function;                /* its function, or NULL */
 };
 #define FLT_CTX_HDR ((sizeof(struct flt_ctx) + 15u) & ~(size_t)15u)
 
@@ -202,17 +203,17 @@ struct flt_state {
 	size_t set_cap;                      /* slots, power of two */
 	size_t set_used;                     /* occupied slots (= set_live) */
 	size_t set_live;                     /* live pointers */
-	struct flt_filter *filters;
-	struct flt_volume *volumes;
-	struct flt_transaction *transactions;
+	struct flt_filter *filters;          /* registered filters */
+	struct flt_volume *volumes;          /* mounted volumes */
+	struct flt_transaction *transactions;  /* live transactions */
 	struct flt_ctx *deferred;            /* queue for the worker (LIFO) */
 	uint64_t n_deferred;                 /* queued or being processed */
 	int has_worker;                      /* worker thread started */
 	int is_stopping;                     /* worker must exit */
-	pthread_t worker;
+	pthread_t worker;                    /* runs deferred releases */
 	uint64_t n_contexts;                 /* live contexts, all filters */
 	uint64_t n_lookaside;                /* free contexts on lookaside lists */
-	uint64_t n_fobjs, n_streams;
+	uint64_t n_fobjs, n_streams;         /* open file objects, live streams */
 	uint64_t n_leaks;                    /* leak reports */
 };
 

@@ -573,3 +573,124 @@ void kmemu__flt_model_close(struct flt_state *st)
 	pthread_mutex_unlock(&st->lock);
 	kmemu__flt_put_chain(st, chain);
 }
+
+/* ---- invariants -------------------------------------------------------------------------------- */
+
+/* Check one owner list: every context on it is live, attached to this very
+ * list, of @type, keyed by a live @key_kind object.  NULL or what is wrong. */
+static const char *check_owner_list(struct flt_state *st, struct flt_ctx **head,
+				    FLT_CONTEXT_TYPE type, enum flt_kind key_kind, uint64_t *n)
+{
+	for (struct flt_ctx *c = *head; c; c = c->owner_next) {
+		(*n)++;
+		if (kmemu__flt_lookup(st, c, FK_CONTEXT) != c)
+			return "an attached context is not live";
+		if (c->owner != head || c->refs < 1 || !c->is_linked)
+			return "an attached context does not point back to its object";
+		if (c->type != type)
+			return "a context is attached to an object of another type";
+		if (!kmemu__flt_lookup(st, c->key, key_kind))
+			return "an attached context is keyed by a dead instance or filter";
+	}
+	return NULL;
+}
+
+/* Every invariant of the Filter Manager state (lock held); NULL or what is wrong. */
+static const char *flt_check_locked(struct flt_state *st)
+{
+	uint64_t objects = 0, contexts = 0, lookaside = 0, fobjs = 0, streams = 0, attached = 0;
+	const char *why = NULL;
+
+	for (struct flt_filter *f = st->filters; f && !why; f = f->next) {
+		uint64_t n = 0;
+
+		objects++;
+		for (struct flt_ctx *c = f->live; c; c = c->live_next) {
+			n++;
+			if (c->filter != f || (c->live_next && c->live_next->live_prev != c))
+				return "a filter's live list is broken";
+			if ((c->refs > 0) != (kmemu__flt_lookup(st, c, FK_CONTEXT) == c))
+				return "a context with references is not live, or the reverse";
+			objects += c->refs > 0;
+		}
+		if (n != f->n_live)
+			return "a filter's live count is wrong";
+		contexts += n;
+		for (int i = 0; i < FLT_N_TYPES; i++)
+			for (unsigned k = 0; k < f->types[i].n_fixed; k++)
+				for (int li = 0; li < 2; li++) {
+					unsigned d = 0;
+
+					for (struct flt_ctx *c = f->types[i].fixed[k].free_list[li]; c; c = c->next)
+						d++;
+					if (d != f->types[i].fixed[k].depth[li])
+						return "a lookaside depth is wrong";
+					lookaside += d;
+				}
+		for (struct flt_instance *in = f->instances; in && !why; in = in->next_in_filter) {
+			objects++;
+			if (in->filter != f || kmemu__flt_lookup(st, in, FK_INSTANCE) != in)
+				return "an instance is not live or not its filter's";
+			why = check_owner_list(st, &in->ctxs, FLT_INSTANCE_CONTEXT, FK_INSTANCE, &attached);
+		}
+	}
+	for (struct flt_volume *v = st->volumes; v && !why; v = v->next) {
+		objects++;
+		why = check_owner_list(st, &v->ctxs, FLT_VOLUME_CONTEXT, FK_FILTER, &attached);
+		for (struct flt_fcb *fcb = v->files; fcb && !why; fcb = fcb->next) {
+			if (!fcb->streams)
+				return "a file without streams";
+			why = check_owner_list(st, &fcb->ctxs, FLT_FILE_CONTEXT, FK_INSTANCE, &attached);
+			for (struct flt_stream *s = fcb->streams; s && !why; s = s->next) {
+				unsigned holders = 0;
+
+				streams++;
+				why = check_owner_list(st, &s->ctxs, FLT_STREAM_CONTEXT, FK_INSTANCE, &attached);
+				for (struct flt_fobj *fo = s->fobjs; fo && !why; fo = fo->next, holders++) {
+					objects++;
+					fobjs++;
+					why = check_owner_list(st, &fo->ctxs, FLT_STREAMHANDLE_CONTEXT, FK_INSTANCE,
+							       &attached);
+				}
+				for (struct flt_section *sec = s->sections; sec && !why; sec = sec->next, holders++) {
+					objects++;
+					why = check_owner_list(st, &sec->ctxs, FLT_SECTION_CONTEXT, FK_INSTANCE,
+							       &attached);
+				}
+				if (!why && holders != s->refs)
+					return "a stream's holder count is wrong";
+			}
+		}
+	}
+	for (struct flt_transaction *t = st->transactions; t && !why; t = t->next) {
+		objects++;
+		why = check_owner_list(st, &t->ctxs, FLT_TRANSACTION_CONTEXT, FK_INSTANCE, &attached);
+	}
+	if (why)
+		return why;
+	if (objects != st->set_live)
+		return "the live set holds other objects than the model";
+	if (contexts != st->n_contexts || lookaside != st->n_lookaside || fobjs != st->n_fobjs ||
+	    streams != st->n_streams)
+		return "a Filter Manager counter is wrong";
+	(void)attached;
+	return NULL;
+}
+
+kmemu_status kmemu_flt_check(const char **msg)
+{
+	struct flt_state *st;
+	kmemu_status rc;
+	const char *why;
+
+	if (msg)
+		*msg = NULL;
+	if (!(st = kmemu__flt_state(NULL, &rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	why = flt_check_locked(st);
+	pthread_mutex_unlock(&st->lock);
+	if (msg)
+		*msg = why;
+	return why ? STATUS_INTERNAL_ERROR : STATUS_SUCCESS;
+}

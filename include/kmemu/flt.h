@@ -212,6 +212,18 @@ struct kmemu_flt_stats {
  */
 kmemu_status kmemu_flt_stats_get(struct kmemu_flt_stats *out);
 
+/**
+ * kmemu_flt_check() - check every invariant of the Filter Manager state:
+ * the live set holds exactly the model's objects and referenced contexts,
+ * every attached context points back to its object, has the object's type
+ * and a live key, live lists, lookaside depths, stream holder counts and the
+ * counters agree.
+ * @msg: receives what is wrong (static storage), or NULL; may be NULL.
+ * Return: STATUS_SUCCESS; STATUS_INTERNAL_ERROR (see *@msg);
+ * STATUS_NOT_SUPPORTED.
+ */
+kmemu_status kmemu_flt_check(const char **msg);
+
 #ifdef __cplusplus
 }
 #endif
