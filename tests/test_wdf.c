@@ -572,6 +572,14 @@ static void test_wdf_memory_create_statuses(void **state)
 	a.ContextSizeOverride = 64;
 	assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &m, NULL), STATUS_SUCCESS);
 	WdfObjectDelete(m);
+	/* a context no pool can hold */
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ContextTypeInfo = &ti;
+	a.ContextSizeOverride = (size_t)1 << 50;
+	m = (WDFMEMORY)(uintptr_t)0x77;
+	assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &m, NULL),
+		      STATUS_INSUFFICIENT_RESOURCES);
+	assert_null(m);
 	/* a buffer no pool can hold */
 	m = (WDFMEMORY)(uintptr_t)0x77;
 	assert_status(WdfMemoryCreate(NULL, NonPagedPool, 0, (size_t)1 << 60, &m, &buf),

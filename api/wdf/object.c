@@ -419,8 +419,10 @@ static int context_type_eq(PCWDF_OBJECT_CONTEXT_TYPE_INFO have, PCWDF_OBJECT_CON
 	       !strcmp(hu->ContextName, wu->ContextName);
 }
 
-/* A zeroed context for validated attributes @a, or NULL when memory runs out. */
-static struct kmemu_wdf_context *context_new(const WDF_OBJECT_ATTRIBUTES *a)
+/* A zeroed context for validated attributes @a, or NULL when memory runs
+ * out (no context is larger than the machine's RAM). */
+static struct kmemu_wdf_context *context_new(const struct kmemu_wdf_globals *g,
+					     const WDF_OBJECT_ATTRIBUTES *a)
 {
 	PCWDF_OBJECT_CONTEXT_TYPE_INFO ti = context_type_resolve(a->ContextTypeInfo);
 	size_t size = ti->ContextSize;
@@ -428,8 +430,8 @@ static struct kmemu_wdf_context *context_new(const WDF_OBJECT_ATTRIBUTES *a)
 
 	if (a->ContextSizeOverride > size)
 		size = a->ContextSizeOverride;
-	if (size > ((size_t)1 << 40))
-		return NULL;  /* no pool block is that large */
+	if (size > g->inst->pool_limit)
+		return NULL;
 	c = kmemu__calloc(1, sizeof(*c) + size);
 	if (!c)
 		return NULL;
@@ -459,7 +461,7 @@ struct kmemu_wdf_object *kmemu__wdf_object_new(struct kmemu_wdf_globals *g, size
 	o->state = KMEMU_WDF_INIT;
 	o->created_by = created_by;
 	if (a && a->ContextTypeInfo) {
-		o->contexts = context_new(a);
+		o->contexts = context_new(g, a);
 		if (!o->contexts) {
 			kmemu__free(o);
 			return NULL;
@@ -1042,7 +1044,7 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 		return st;
 	if (!ContextAttributes->ContextTypeInfo)
 		return STATUS_OBJECT_NAME_INVALID;
-	c = context_new(ContextAttributes);
+	c = context_new(g, ContextAttributes);
 	if (!c)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	c->object = o;
