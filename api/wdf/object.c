@@ -212,6 +212,24 @@ void kmemu__wdf_dbg_break(struct kmemu_wdf_globals *g, const char *function, con
 				KMODE_EXCEPTION_NOT_HANDLED, STATUS_BREAKPOINT_CODE, 0, 0, 0);
 }
 
+uint8_t kmemu__wdf_callback_begin(struct kmemu_wdf_globals *g)
+{
+	return g ? instance_irql(g->inst) : PASSIVE_LEVEL;
+}
+
+void kmemu__wdf_callback_end(struct kmemu_wdf_globals *g, uint8_t entry, const char *callback)
+{
+	uint8_t now;
+
+	if (!g || !g->enhanced_verifier)
+		return;
+	now = instance_irql(g->inst);
+	if (now != entry)
+		kmemu__bugcheck(callback, "a driver callback returned at another IRQL than it was "
+				"called at (enhanced verifier)",
+				WDF_VIOLATION, WDF_VERIFIER_IRQL_MISMATCH, entry, now, (uintptr_t)g);
+}
+
 int kmemu__wdf_pointer_null(struct kmemu_wdf_globals *g, const void *p, const char *function,
 			    uintptr_t caller)
 {
@@ -570,14 +588,20 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 	return STATUS_SUCCESS;
 }
 
-/* Call the callback in *@slot, if any, after clearing it (at most once). */
-static void callback_once(PFN_WDF_OBJECT_CONTEXT_CLEANUP *slot, WDFOBJECT h)
+/* Call the callback in *@slot, if any, after clearing it (at most once),
+ * under the enhanced verifier's IRQL check. */
+static void callback_once(struct kmemu_wdf_globals *g, PFN_WDF_OBJECT_CONTEXT_CLEANUP *slot,
+			  WDFOBJECT h, const char *name)
 {
 	PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = *slot;
+	uint8_t entry;
 
 	*slot = NULL;
-	if (fn)
-		fn(h);
+	if (!fn)
+		return;
+	entry = kmemu__wdf_callback_begin(g);
+	fn(h);
+	kmemu__wdf_callback_end(g, entry, name);
 }
 
 /* Run @o's cleanup (@destroy 0) or destroy callbacks once each: the
@@ -586,10 +610,11 @@ static void object_run_callbacks(struct kmemu_wdf_object *o, int destroy)
 {
 	struct kmemu_wdf_globals *prev = kmemu__wdf_enter(o->globals);
 	WDFOBJECT h = kmemu__wdf_handle(o);
+	const char *name = destroy ? "EvtDestroyCallback" : "EvtCleanupCallback";
 
-	callback_once(destroy ? &o->destroy : &o->cleanup, h);
+	callback_once(o->globals, destroy ? &o->destroy : &o->cleanup, h, name);
 	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-		callback_once(destroy ? &c->destroy : &c->cleanup, h);
+		callback_once(o->globals, destroy ? &c->destroy : &c->cleanup, h, name);
 	kmemu__wdf_leave(prev);
 }
 
