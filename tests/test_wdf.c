@@ -572,6 +572,14 @@ static void test_wdf_memory_create_statuses(void **state)
 	a.ContextSizeOverride = 64;
 	assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &m, NULL), STATUS_SUCCESS);
 	WdfObjectDelete(m);
+	/* a context no pool can hold */
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ContextTypeInfo = &ti;
+	a.ContextSizeOverride = (size_t)1 << 50;
+	m = (WDFMEMORY)(uintptr_t)0x77;
+	assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &m, NULL),
+		      STATUS_INSUFFICIENT_RESOURCES);
+	assert_null(m);
 	/* a buffer no pool can hold */
 	m = (WDFMEMORY)(uintptr_t)0x77;
 	assert_status(WdfMemoryCreate(NULL, NonPagedPool, 0, (size_t)1 << 60, &m, &buf),
@@ -1328,6 +1336,51 @@ static void test_wdf_handler_returns(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+/* ---- enhanced verifier -------------------------------------------------------------- */
+
+static VOID NTAPI cleanup_raises(WDFOBJECT o)
+{
+	KIRQL old;
+
+	(void)o;
+	KeRaiseIrql(DISPATCH_LEVEL, &old);  /* and never lowers it */
+}
+
+static void call_delete_raising(void *p)
+{
+	WdfObjectDelete(((struct args *)p)->obj);
+}
+
+static void test_wdf_enhanced_verifier(void **state)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	struct args ar = { 0 };
+	KT_BEGIN();
+
+	(void)state;
+	for (int e = 0; e < 2; e++) {
+		struct kmemu_wdf_driver_options o = { .verifier = 1, .has_verifier = 1, .quiet = 1,
+						      .enhanced_verifier = e };
+		struct kmemu_wdf_driver *d;
+		WDFMEMORY m = NULL;
+
+		assert_status(kmemu_wdf_driver_create("enh", &o, NULL, &d), STATUS_SUCCESS);
+		WDF_OBJECT_ATTRIBUTES_INIT(&a);
+		a.EvtCleanupCallback = cleanup_raises;
+		assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &m, NULL), STATUS_SUCCESS);
+		ar.obj = m;
+		if (e)
+			expect_bugcheck(call_delete_raising, &ar, WDF_VIOLATION,
+					WDF_VERIFIER_IRQL_MISMATCH, PASSIVE_LEVEL, DISPATCH_LEVEL);
+		else
+			expect_no_bugcheck(call_delete_raising, &ar);
+		assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+		/* (the crashed delete leaves the object to the unload) */
+		kmemu_wdf_driver_unload(d);
+	}
+	KMEMU_TEST_CLEAN();
+}
+
 /* ---- threads ------------------------------------------------------------------------ */
 
 static WDFMEMORY shared_parent;
@@ -1585,6 +1638,7 @@ int main(void)
 		WDF_TEST(test_wdf_deferred_destroy),
 		WDF_TEST(test_wdf_backend_close_unloads),
 		WDF_TEST(test_wdf_handler_returns),
+		WDF_TEST(test_wdf_enhanced_verifier),
 		WDF_TEST(test_wdf_threads),
 		WDF_TEST(test_wdf_request_memory),
 		WDF_TEST(test_wdf_request_memory_delete_pending),

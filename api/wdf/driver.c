@@ -67,6 +67,7 @@ static struct kmemu_wdf_globals *globals_new(struct kmemu_wdf_instance *inst, co
 	g->quiet = opts ? opts->quiet : 0;
 	g->version_minor = opts && opts->version_minor ? opts->version_minor : 33;
 	g->verify_down_level = opts ? opts->verify_down_level : 0;
+	g->enhanced_verifier = opts ? opts->enhanced_verifier : 0;
 	snprintf(path, sizeof(path), "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%s",
 		 g->name);
 	g->registry_path.Length = wcopy(g->registry_buf, KMEMU_ARRAY_SIZE(g->registry_buf), path);
@@ -241,8 +242,12 @@ uint64_t kmemu__wdf_driver_unload(struct kmemu_wdf_globals *g, int call_unload)
 	struct kmemu_wdf_globals *prev = kmemu__wdf_enter(g);
 	uint64_t leaks;
 
-	if (call_unload && g->driver && g->config.EvtDriverUnload)
+	if (call_unload && g->driver && g->config.EvtDriverUnload) {
+		uint8_t entry = kmemu__wdf_callback_begin(g);
+
 		g->config.EvtDriverUnload((WDFDRIVER)kmemu__wdf_handle(g->driver));
+		kmemu__wdf_callback_end(g, entry, "EvtDriverUnload");
+	}
 	if (g->driver) {
 		g->driver->is_no_delete = 0;
 		kmemu__wdf_object_delete(g->driver);

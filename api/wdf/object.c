@@ -212,6 +212,24 @@ void kmemu__wdf_dbg_break(struct kmemu_wdf_globals *g, const char *function, con
 				KMODE_EXCEPTION_NOT_HANDLED, STATUS_BREAKPOINT_CODE, 0, 0, 0);
 }
 
+uint8_t kmemu__wdf_callback_begin(struct kmemu_wdf_globals *g)
+{
+	return g ? instance_irql(g->inst) : PASSIVE_LEVEL;
+}
+
+void kmemu__wdf_callback_end(struct kmemu_wdf_globals *g, uint8_t entry, const char *callback)
+{
+	uint8_t now;
+
+	if (!g || !g->enhanced_verifier)
+		return;
+	now = instance_irql(g->inst);
+	if (now != entry)
+		kmemu__bugcheck(callback, "a driver callback returned at another IRQL than it was "
+				"called at (enhanced verifier)",
+				WDF_VIOLATION, WDF_VERIFIER_IRQL_MISMATCH, entry, now, (uintptr_t)g);
+}
+
 int kmemu__wdf_pointer_null(struct kmemu_wdf_globals *g, const void *p, const char *function,
 			    uintptr_t caller)
 {
@@ -419,8 +437,10 @@ static int context_type_eq(PCWDF_OBJECT_CONTEXT_TYPE_INFO have, PCWDF_OBJECT_CON
 	       !strcmp(hu->ContextName, wu->ContextName);
 }
 
-/* A zeroed context for validated attributes @a, or NULL when memory runs out. */
-static struct kmemu_wdf_context *context_new(const WDF_OBJECT_ATTRIBUTES *a)
+/* A zeroed context for validated attributes @a, or NULL when memory runs
+ * out (no context is larger than the machine's RAM). */
+static struct kmemu_wdf_context *context_new(const struct kmemu_wdf_globals *g,
+					     const WDF_OBJECT_ATTRIBUTES *a)
 {
 	PCWDF_OBJECT_CONTEXT_TYPE_INFO ti = context_type_resolve(a->ContextTypeInfo);
 	size_t size = ti->ContextSize;
@@ -428,8 +448,8 @@ static struct kmemu_wdf_context *context_new(const WDF_OBJECT_ATTRIBUTES *a)
 
 	if (a->ContextSizeOverride > size)
 		size = a->ContextSizeOverride;
-	if (size > ((size_t)1 << 40))
-		return NULL;  /* no pool block is that large */
+	if (size > g->inst->pool_limit)
+		return NULL;
 	c = kmemu__calloc(1, sizeof(*c) + size);
 	if (!c)
 		return NULL;
@@ -459,7 +479,7 @@ struct kmemu_wdf_object *kmemu__wdf_object_new(struct kmemu_wdf_globals *g, size
 	o->state = KMEMU_WDF_INIT;
 	o->created_by = created_by;
 	if (a && a->ContextTypeInfo) {
-		o->contexts = context_new(a);
+		o->contexts = context_new(g, a);
 		if (!o->contexts) {
 			kmemu__free(o);
 			return NULL;
@@ -568,14 +588,20 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 	return STATUS_SUCCESS;
 }
 
-/* Call the callback in *@slot, if any, after clearing it (at most once). */
-static void callback_once(PFN_WDF_OBJECT_CONTEXT_CLEANUP *slot, WDFOBJECT h)
+/* Call the callback in *@slot, if any, after clearing it (at most once),
+ * under the enhanced verifier's IRQL check. */
+static void callback_once(struct kmemu_wdf_globals *g, PFN_WDF_OBJECT_CONTEXT_CLEANUP *slot,
+			  WDFOBJECT h, const char *name)
 {
 	PFN_WDF_OBJECT_CONTEXT_CLEANUP fn = *slot;
+	uint8_t entry;
 
 	*slot = NULL;
-	if (fn)
-		fn(h);
+	if (!fn)
+		return;
+	entry = kmemu__wdf_callback_begin(g);
+	fn(h);
+	kmemu__wdf_callback_end(g, entry, name);
 }
 
 /* Run @o's cleanup (@destroy 0) or destroy callbacks once each: the
@@ -584,10 +610,11 @@ static void object_run_callbacks(struct kmemu_wdf_object *o, int destroy)
 {
 	struct kmemu_wdf_globals *prev = kmemu__wdf_enter(o->globals);
 	WDFOBJECT h = kmemu__wdf_handle(o);
+	const char *name = destroy ? "EvtDestroyCallback" : "EvtCleanupCallback";
 
-	callback_once(destroy ? &o->destroy : &o->cleanup, h);
+	callback_once(o->globals, destroy ? &o->destroy : &o->cleanup, h, name);
 	for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-		callback_once(destroy ? &c->destroy : &c->cleanup, h);
+		callback_once(o->globals, destroy ? &c->destroy : &c->cleanup, h, name);
 	kmemu__wdf_leave(prev);
 }
 
@@ -1042,7 +1069,7 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 		return st;
 	if (!ContextAttributes->ContextTypeInfo)
 		return STATUS_OBJECT_NAME_INVALID;
-	c = context_new(ContextAttributes);
+	c = context_new(g, ContextAttributes);
 	if (!c)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	c->object = o;

@@ -134,6 +134,7 @@ struct kmemu_wdf_globals {
 	int quiet;                                 /* no stderr messages */
 	uint32_t version_minor;                    /* bound KMDF 1.x */
 	int verify_down_level;                     /* VerifyDownLevel */
+	int enhanced_verifier;                     /* callbacks wrapped: IRQL kept (0x10D/0xE) */
 	ULONG pool_tag;                            /* default pool tag */
 	char name[64];                             /* driver name without ".sys" */
 	WDF_DRIVER_CONFIG config;                  /* from WdfDriverCreate */
@@ -254,6 +255,14 @@ static inline int kmemu__wdf_verification_enabled(const struct kmemu_wdf_globals
 {
 	return g && g->verifier && (g->version_minor >= minor || g->verify_down_level);
 }
+
+/* Around every driver callback: kmemu__wdf_callback_begin() returns the IRQL
+ * the callback gets; kmemu__wdf_callback_end() checks, with the enhanced
+ * verifier, that it returned at that IRQL, else bug check 0x10D,
+ * p1 = WDF_VERIFIER_IRQL_MISMATCH, p2 = entry IRQL, p3 = exit IRQL,
+ * p4 = globals.  Context: no lock held. */
+uint8_t kmemu__wdf_callback_begin(struct kmemu_wdf_globals *g);
+void kmemu__wdf_callback_end(struct kmemu_wdf_globals *g, uint8_t entry, const char *callback);
 
 /* The current IRQL (PASSIVE_LEVEL without a backend). */
 uint8_t kmemu__wdf_irql(void);

@@ -297,6 +297,39 @@ KMEMU_CASE(leaks, A "leak-report", WDF_CAPS | KMEMU_CAP_VERIFIER, A "leak-report
 	}
 }
 
+static VOID NTAPI cleanup_raises(WDFOBJECT o)
+{
+	KIRQL old;
+
+	(void)o;
+	KeRaiseIrql(DISPATCH_LEVEL, &old);  /* and never lowers it */
+}
+
+KMEMU_CASE(enhanced, A "enhanced-verifier-irql", WDF_BC_CAPS | KMEMU_CAP_IRQL,
+	   A "enhanced-verifier-irql")
+{
+	for (int e = 0; e < 2; e++) {
+		struct kmemu_wdf_driver_options o = { .verifier = 1, .has_verifier = 1, .quiet = 1,
+						      .enhanced_verifier = e };
+		struct kmemu_wdf_driver *d = NULL;
+		WDF_OBJECT_ATTRIBUTES a;
+		struct wdf_call c = { .obj = NULL };
+
+		KMEMU_SETUP_NT(kmemu_wdf_driver_create("enhanced", &o, NULL, &d));
+		kmemu_wdf_driver_enter(d);
+		WDF_OBJECT_ATTRIBUTES_INIT(&a);
+		a.EvtCleanupCallback = cleanup_raises;
+		KMEMU_SETUP_NT(WdfMemoryCreate(&a, NonPagedPool, 0, 8, (WDFMEMORY *)&c.obj, NULL));
+		if (e)
+			wdf_expect_bugcheck(wdf_call_delete, &c, WDF_VIOLATION,
+					    WDF_VERIFIER_IRQL_MISMATCH, PASSIVE_LEVEL, DISPATCH_LEVEL);
+		else
+			wdf_expect_no_bugcheck(wdf_call_delete, &c);
+		KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
+		wdf_unload(d);
+	}
+}
+
 const struct kmemu_case *const kmemu_cases_WdfObjectDelete[] = {
 	KMEMU_CASE_REF(handle_null),
 	KMEMU_CASE_REF(handle_type),
@@ -307,5 +340,6 @@ const struct kmemu_case *const kmemu_cases_WdfObjectDelete[] = {
 	KMEMU_CASE_REF(never_deleted),
 	KMEMU_CASE_REF(contexts),
 	KMEMU_CASE_REF(leaks),
+	KMEMU_CASE_REF(enhanced),
 	NULL,
 };

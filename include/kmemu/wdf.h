@@ -44,6 +44,8 @@ struct kmemu_wdf_driver_options {
 	int quiet;                    /* 1: do not print verifier messages on stderr */
 	uint32_t version_minor;       /* KMDF 1.x the driver was built for; 0 = 33 */
 	int verify_down_level;        /* VerifyDownLevel: version-gated checks for older drivers */
+	int enhanced_verifier;        /* 1: every driver callback must return at the IRQL it was
+				       * called at, else bug check 0x10D/0xE (WDF_VERIFIER_IRQL_MISMATCH) */
 };
 
 /* Counters of one loaded driver. */
