@@ -21,18 +21,9 @@
 #include <cmocka.h>
 #include <wdm.h>
 #include "kmemu_test.h"
+#include "kt_section.h"
 
 #define VIEW 0x10000ull  /* one allocation granule */
-
-static HANDLE create(LONGLONG size, ULONG protect, ULONG attrs)
-{
-	LARGE_INTEGER li = { .QuadPart = size };
-	HANDLE h = NULL;
-
-	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, protect, attrs, NULL),
-		      STATUS_SUCCESS);
-	return h;
-}
 
 /* A view of @s in @proc at @base (NULL: anywhere) committing @commit bytes. */
 static uint64_t map_at(HANDLE s, HANDLE proc, uint64_t base, SIZE_T size, SIZE_T commit,
@@ -66,31 +57,6 @@ static void expect_bytes(kmemu_pid pid, uint64_t addr, const char *want, size_t 
 	assert_memory_equal(got, want, n);
 }
 
-/* A fresh machine, warmed up: the initial process's handle table and view
- * array grow on first use and keep their capacity. */
-static int setup(void **state)
-{
-	LARGE_INTEGER li = { .QuadPart = 0x1000 };
-	HANDLE h = NULL;
-	PVOID b = NULL;
-	SIZE_T z = 0;
-
-	(void)state;
-	if (kt_use_emu(16 * KT_MIB, KMEMU_PLACE_DEFAULT, 0))
-		return -1;
-	if (ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL) ||
-	    ZwMapViewOfSection(h, ZwCurrentProcess(), &b, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE) ||
-	    ZwUnmapViewOfSection(ZwCurrentProcess(), b) || ZwClose(h))
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return kt_close_backend();
-}
-
 /* What each view protection allows a read and a write through it; the
  * section's shared bytes are watched through a read/write view. */
 static void test_uaccess_each_protection(void **state)
@@ -116,7 +82,7 @@ static void test_uaccess_each_protection(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < KT_ARRAY_SIZE(rows); i++) {
-		HANDLE s = create(0x2000, PAGE_EXECUTE_READWRITE, SEC_COMMIT);
+		HANDLE s = kt_section_create(0x2000, PAGE_EXECUTE_READWRITE, SEC_COMMIT);
 		uint64_t rw = map(s, 0, PAGE_READWRITE), v = map(s, 0, rows[i].protect);
 		char buf[8] = "unread!";
 
@@ -158,7 +124,7 @@ static void test_uaccess_writecopy_private_copy(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x2000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x2000, PAGE_READWRITE, SEC_COMMIT);
 	assert_status(kmemu_process_create("other", &other), STATUS_SUCCESS);
 	assert_status(kmemu_process_open(other, PROCESS_ALL_ACCESS, &ph), STATUS_SUCCESS);
 	wc = map(s, 0, PAGE_WRITECOPY);
@@ -204,7 +170,7 @@ static void test_uaccess_reserve_uncommitted(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x2000, PAGE_READWRITE, SEC_RESERVE);
+	s = kt_section_create(0x2000, PAGE_READWRITE, SEC_RESERVE);
 	v = map_at(s, ZwCurrentProcess(), 0, 0, 0x1000, ViewUnmap, PAGE_READWRITE);
 	assert_status(kmemu_user_write(0, v + 0xFF8, "committed", 8), STATUS_SUCCESS);
 	assert_status(kmemu_user_read(0, v + 0x1000, buf, 1), STATUS_ACCESS_VIOLATION);
@@ -237,7 +203,7 @@ static void test_uaccess_spanning_views(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < KT_ARRAY_SIZE(rows); i++) {
-		HANDLE s = create(2 * VIEW, PAGE_EXECUTE_READWRITE, SEC_COMMIT);
+		HANDLE s = kt_section_create(2 * VIEW, PAGE_EXECUTE_READWRITE, SEC_COMMIT);
 		uint64_t room = map(s, 2 * VIEW, PAGE_READWRITE), a, b, rw;
 		char buf[16];
 
@@ -311,7 +277,7 @@ static void test_uaccess_writecopy_inherited(void **state)
 	(void)state;
 	assert_status(kmemu_process_create("parent", &parent), STATUS_SUCCESS);
 	assert_status(kmemu_process_attach(parent, &me), STATUS_SUCCESS);
-	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
 	v = map_at(s, ZwCurrentProcess(), 0, 0, 0, ViewShare, PAGE_WRITECOPY);
 	rw = map(s, 0, PAGE_READWRITE);
 	assert_status(kmemu_process_attach(me, NULL), STATUS_SUCCESS);
@@ -337,7 +303,7 @@ static void test_uaccess_kernel_unchanged(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
 	ro = map(s, 0, PAGE_READONLY);
 	assert_status(ObReferenceObjectByHandle(s, SECTION_MAP_WRITE, *MmSectionObjectType, KernelMode,
 						&obj, NULL), STATUS_SUCCESS);
@@ -354,7 +320,7 @@ static void test_uaccess_kernel_unchanged(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
-#define UA_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define UA_TEST(f) cmocka_unit_test_setup_teardown(f, kt_section_setup, kt_section_teardown)
 
 int main(void)
 {

@@ -854,22 +854,32 @@ KMEMU_CASE(irql, A "irql", SEC_CAPS | KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK,
 	ZwClose(s);
 }
 
+/* A new process "other" (*@pid), a process handle with PROCESS_VM_OPERATION
+ * (*@ph) and a read/write view of @s in it; must work. */
+static PVOID sec_setup_map_other(HANDLE s, kmemu_pid *pid, HANDLE *ph)
+{
+	PVOID b = NULL;
+	SIZE_T z = 0;
+
+	KMEMU_SETUP_NT(kmemu_process_create("other", pid));
+	KMEMU_SETUP_NT(kmemu_process_open(*pid, PROCESS_VM_OPERATION, ph));
+	KMEMU_SETUP_NT(ZwMapViewOfSection(s, *ph, &b, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE));
+	return b;
+}
+
 /* ---- kernel-space views (MmMapViewInSystemSpace) ------------------------------------------------- */
 
 KMEMU_CASE(kernel_alias, A "kernel-view-aliases-user-view", KVIEW_CAPS | KMEMU_CAP_MULTI_PROCESS,
 	   A "kernel-view-aliases-user-view " A "several-views")
 {
 	HANDLE s = sec_setup_create(0x3000, PAGE_READWRITE, SEC_COMMIT), ph = NULL;
-	PVOID obj = sec_setup_ref(s), ob = NULL;
+	PVOID obj = sec_setup_ref(s), ob;
 	uint8_t *u = sec_setup_map(s, 0, PAGE_READWRITE), *k, buf[8];
-	SIZE_T oz = 0;
 	kmemu_pid other = 0, me = 0;
 	uint64_t pu = 0, pk = 0;
 
 	KMEMU_SETUP_NT(kmemu_process_current(&me));
-	KMEMU_SETUP_NT(kmemu_process_create("other", &other));
-	KMEMU_SETUP_NT(kmemu_process_open(other, PROCESS_VM_OPERATION, &ph));
-	KMEMU_SETUP_NT(ZwMapViewOfSection(s, ph, &ob, 0, 0, NULL, &oz, ViewUnmap, 0, PAGE_READWRITE));
+	ob = sec_setup_map_other(s, &other, &ph);
 	k = sec_setup_kmap(obj, 0);
 	/* user -> kernel */
 	memcpy(u + 0x2FF8, "user->k", 8);
@@ -1049,15 +1059,12 @@ KMEMU_CASE(user_access_writecopy, A "user-access-writecopy", KVIEW_CAPS | KMEMU_
 	   A "user-access-writecopy " A "protect-applied")
 {
 	HANDLE s = sec_setup_create(0x2000, PAGE_READWRITE, SEC_COMMIT), ph = NULL;
-	PVOID obj = sec_setup_ref(s), ob = NULL;
+	PVOID obj = sec_setup_ref(s), ob;
 	uint8_t *wc = sec_setup_map(s, 0, PAGE_WRITECOPY), *k;
-	SIZE_T oz = 0;
 	kmemu_pid other = 0;
 	char buf[8];
 
-	KMEMU_SETUP_NT(kmemu_process_create("other", &other));
-	KMEMU_SETUP_NT(kmemu_process_open(other, PROCESS_VM_OPERATION, &ph));
-	KMEMU_SETUP_NT(ZwMapViewOfSection(s, ph, &ob, 0, 0, NULL, &oz, ViewUnmap, 0, PAGE_READWRITE));
+	ob = sec_setup_map_other(s, &other, &ph);
 	k = sec_setup_kmap(obj, 0);
 	KMEMU_EXPECT_NT(kmemu_user_write(other, (uintptr_t)ob, "shared", 7), STATUS_SUCCESS);
 	KMEMU_EXPECT_NT(kmemu_user_read(0, (uintptr_t)wc, buf, 7), STATUS_SUCCESS);
