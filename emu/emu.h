@@ -274,6 +274,16 @@ int emu_section_check(struct emu_machine *m, const char **msg);
  * no section view (a shared-buffer mapping: read/write). */
 uint32_t emu_section_protect_of(struct emu_process *p, const void *addr);
 
+/* What a process itself may do with one mapped, committed page of its user
+ * space (its view's protection; shared-buffer mappings are read/write). */
+enum emu_page_access {
+	EMU_PAGE_NONE,   /* PAGE_NOACCESS, PAGE_GUARD: no access */
+	EMU_PAGE_READ,   /* read only (READONLY, EXECUTE, EXECUTE_READ) */
+	EMU_PAGE_WRITE,  /* read and write the shared page */
+	EMU_PAGE_COPY,   /* read, and write a private copy (the WRITECOPY kinds) */
+};
+enum emu_page_access emu_page_access(struct emu_process *p, const void *addr);
+
 /* ==== mdl.c: locked user ranges (MmProbeAndLockPages + a system mapping) === */
 
 struct emu_mdl;

@@ -268,8 +268,34 @@ static kmemu_status emu_virt_to_phys(void *st, kmemu_pid pid, const void *addr, 
 	return rc;
 }
 
+/* 1 if every page of [addr, addr + len) (not empty, not wrapping) is mapped
+ * in the space (@p: a process's user space, NULL: kernel space) and, for a
+ * process, allows the access: readable for a read, writable (the shared
+ * page or a private copy) for a write. */
+static int emu_range_ok(struct emu_machine *m, struct emu_process *p, uint64_t addr, size_t len,
+			int to_mem)
+{
+	for (uint64_t a = addr & ~(EMU_PAGE_SIZE - 1); a < addr + len; a += EMU_PAGE_SIZE) {
+		const void *pg = (const void *)(uintptr_t)a;
+		enum emu_page_access acc;
+
+		if (emu_frame_of(m, p, pg) == FRAME_NONE)
+			return 0;
+		if (!p)
+			continue;
+		acc = emu_page_access(p, pg);
+		if (acc == EMU_PAGE_NONE || (to_mem && acc == EMU_PAGE_READ))
+			return 0;
+	}
+	return 1;
+}
+
 /* Copy between @buf and the pages of [addr, addr + len) of a space, checking
- * every page is mapped first; copies through the direct map. */
+ * every page first (nothing is copied when one fails).  Kernel space copies
+ * through the direct map.  A process's space copies through its own host
+ * mapping, as the process's loads and stores would: a write through a
+ * PAGE_WRITECOPY view makes (or updates) the process's private copy, a read
+ * returns it, and neither touches the shared page. */
 static kmemu_status emu_copy(struct emu_machine *m, struct emu_process *p, uint64_t addr, void *buf,
 			     size_t len, int to_mem)
 {
@@ -281,16 +307,24 @@ static kmemu_status emu_copy(struct emu_machine *m, struct emu_process *p, uint6
 	 * would otherwise check the page of an unaligned @addr. */
 	if (len == 0)
 		return STATUS_SUCCESS;
-	for (a = addr & ~(EMU_PAGE_SIZE - 1); a < addr + len; a += EMU_PAGE_SIZE)
-		if (emu_frame_of(m, p, (const void *)(uintptr_t)a) == FRAME_NONE)
-			return STATUS_ACCESS_VIOLATION;
+	if (!emu_range_ok(m, p, addr, len, to_mem))
+		return STATUS_ACCESS_VIOLATION;
+	if (p) {
+		uint8_t *u = (uint8_t *)(uintptr_t)addr;
+
+		if (to_mem)
+			memcpy(u, buf, len);
+		else
+			memcpy(buf, u, len);
+		return STATUS_SUCCESS;
+	}
 	for (a = addr; a < addr + len;) {
 		uint64_t chunk = EMU_PAGE_SIZE - (a & (EMU_PAGE_SIZE - 1));
 		uint8_t *k;
 
 		if (chunk > addr + len - a)
 			chunk = addr + len - a;
-		k = (uint8_t *)emu_direct(m, emu_frame_of(m, p, (const void *)(uintptr_t)a)) +
+		k = (uint8_t *)emu_direct(m, emu_frame_of(m, NULL, (const void *)(uintptr_t)a)) +
 		    (a & (EMU_PAGE_SIZE - 1));
 		if (to_mem)
 			memcpy(k, (uint8_t *)buf + (a - addr), chunk);

@@ -156,19 +156,14 @@ static struct revoked_range *revoked_slot(void)
 /* ---- locks ------------------------------------------------------------------------ */
 
 /* 1 if the current process may access the page at @a (frame already found)
- * for writing (@write) or reading: shared-buffer mappings are read/write;
- * a view by its protection, cache modifiers aside. */
+ * for writing (@write) or reading.  PAGE_WRITECOPY views are host-private
+ * copies: a lock through the RAM could not see the process's copy, so they
+ * count as read-only here. */
 static int page_accessible(struct emu_process *p, const void *a, int write)
 {
-	uint32_t prot = emu_section_protect_of(p, a), base = prot & 0xFFu;
+	enum emu_page_access acc = emu_page_access(p, a);
 
-	if (prot == 0)
-		return 1;
-	if (base == PAGE_NOACCESS || (prot & PAGE_GUARD))
-		return 0;
-	/* PAGE_WRITECOPY views are host-private copies: a lock through the RAM
-	 * could not see the process's copy, so they count as read-only */
-	return !write || base == PAGE_READWRITE || base == PAGE_EXECUTE_READWRITE;
+	return acc != EMU_PAGE_NONE && (!write || acc == EMU_PAGE_WRITE);
 }
 
 /* unmap the alias, unpin the frames, free the lock.  Machine lock held. */

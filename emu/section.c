@@ -1106,6 +1106,33 @@ uint32_t emu_section_protect_of(struct emu_process *p, const void *addr)
 }
 
 /**
+ * emu_page_access() - what @p itself may do with the page at @addr of its
+ * user space (a page already found mapped and committed): the one answer
+ * the user accessors (machine.c) and the locks (mdl.c) share.
+ * Shared-buffer mappings are read/write; a view goes by its Win32Protect,
+ * cache modifiers aside: PAGE_NOACCESS and PAGE_GUARD pages allow nothing,
+ * PAGE_READONLY / PAGE_EXECUTE / PAGE_EXECUTE_READ reading,
+ * PAGE_READWRITE / PAGE_EXECUTE_READWRITE writing the shared page, and
+ * PAGE_WRITECOPY / PAGE_EXECUTE_WRITECOPY writing a private copy.
+ * Context: caller holds the machine lock.
+ * Return: EMU_PAGE_NONE, EMU_PAGE_READ, EMU_PAGE_WRITE or EMU_PAGE_COPY.
+ */
+enum emu_page_access emu_page_access(struct emu_process *p, const void *addr)
+{
+	uint32_t prot = emu_section_protect_of(p, addr), base = prot & 0xFFu;
+
+	if (prot == 0)
+		return EMU_PAGE_WRITE;
+	if (base == PAGE_NOACCESS || (prot & PAGE_GUARD))
+		return EMU_PAGE_NONE;
+	if (base == PAGE_READWRITE || base == PAGE_EXECUTE_READWRITE)
+		return EMU_PAGE_WRITE;
+	if (base == PAGE_WRITECOPY || base == PAGE_EXECUTE_WRITECOPY)
+		return EMU_PAGE_COPY;
+	return EMU_PAGE_READ;
+}
+
+/**
  * emu_section_area_hidden() - is @owner, the owner of an area of @p's user
  * space, a section map @p has no view of?  A ViewShare map stays in the
  * reservation of the process that mapped it while a child still uses it;

@@ -25,10 +25,11 @@
  * qwBytes and dwOptions of every description; IRQL levels; the size and
  * offset of every view and NtQuerySection's answers (view addresses and
  * handle values differ between backends and are not compared).  Reads and
- * writes through views are compared only where both backends allow them:
- * kmemu_user_read/write ignore view protections on the emulator (they copy
- * through the frames) and honour them on a real backend, so PAGE_NOACCESS
- * views are not read and only read/write views are written.  Calls whose
+ * writes through views are compared whatever the view's protection (both
+ * backends' kmemu_user_read/write honour it, PAGE_WRITECOPY kinds copy on
+ * write), except through a copy-on-write view a child inherited, or its
+ * parent's: the emulator's child shares its parent's mapping and private
+ * copies, a linux child starts from the section's pages.  Calls whose
  * outcome depends on addresses one backend chooses (reads of stale or
  * out-of-range views, raw handle / pid / pointer values that collide with a
  * live one) are skipped.  Calls needing a capability one of the two lacks
@@ -289,13 +290,16 @@ static int access_inside(const struct seq_world *w, const struct seq_call *c)
 			return 1;  /* 0x10000 + offset: nothing is mapped there on either side */
 		if (!v->live || (c->pid == 0 && v->proc != w->cur))
 			return 0;  /* a stale view, or the current process's layout decides */
-		/* kmemu_user_* ignore view protections on the emulator (copies
-		 * through the frames) and honour them on a real backend
-		 * (process_vm_readv/writev): compare only what both allow. */
-		if (v->protect == PAGE_NOACCESS)
-			return 0;
-		if (c->kind == SEQ_C_UWRITE && v->protect != PAGE_READWRITE &&
-		    v->protect != PAGE_EXECUTE_READWRITE)
+		/* Both backends honour the view's protection (the emulator's
+		 * per-page check, process_vm_readv/writev on linux), and both
+		 * map the PAGE_WRITECOPY kinds copy on write.  What differs is
+		 * inheritance: the emulator's child uses its parent's very
+		 * mapping (private copies shared by both, and the parent's
+		 * later ones seen by the child), while a linux child maps the
+		 * section afresh (no copy inherited).  Accesses through an
+		 * inherited copy-on-write view are therefore not compared. */
+		if (v->inherited && ((v->protect & 0xFFu) == PAGE_WRITECOPY ||
+				     (v->protect & 0xFFu) == PAGE_EXECUTE_WRITECOPY))
 			return 0;
 		return c->addr >= v->addr && c->addr - v->addr <= v->size &&
 		       c->len <= v->size - (c->addr - v->addr);

@@ -34,7 +34,12 @@
  *     stale values are predicted too), process handles and children
  *     inheriting ViewShare views.  Each section has a byte image and a
  *     committed flag per page; a view reads and writes its section's image
- *     (views alias), an uncommitted SEC_RESERVE page is not mapped.  Section
+ *     (views alias), an uncommitted SEC_RESERVE page is not mapped.  User
+ *     accesses honour the view's protection: PAGE_NOACCESS and guard pages
+ *     refuse both, the read-only kinds refuse writes, and a PAGE_WRITECOPY
+ *     kind writes a private copy of the page per host mapping (a child's
+ *     inherited view shares its parent's), which its reads return from
+ *     then on; the section image and every other view keep the shared bytes.  Section
  *     frames are learned when a view shows them (kmemu_virt_to_phys of each
  *     committed page of a new view); until then they read zero through the
  *     direct map, and a CONTIG allocation the model would grant may also be
@@ -87,6 +92,16 @@ struct model {
 	uint64_t sec_unknown;             /* committed section pages whose frame is not learned:
 					   * they read zero, but CONTIG cannot be predicted exactly */
 	unsigned n_seen;                  /* entries of seen_pids */
+	/* Private copies of PAGE_WRITECOPY views, one set per host mapping: a
+	 * child's inherited view shares its parent's (same address, same map). */
+	struct mcopy *vcopy[SEQ_VIEWS];   /* of each live copy-on-write view, else NULL */
+};
+
+/* The pages one copy-on-write mapping has copied (written) so far. */
+struct mcopy {
+	unsigned refs;                    /* view slots using it */
+	uint64_t npages;                  /* pages of the view */
+	uint8_t **page;                   /* private copy of each page, NULL = not copied */
 };
 
 /* What the model expects of one call. */
@@ -157,8 +172,57 @@ static unsigned ceil_log2(uint64_t v)
 	return v <= 1 ? 0 : floor_log2(v - 1) + 1;
 }
 
+static void mcopy_put(struct mcopy *c)
+{
+	if (!c || --c->refs)
+		return;
+	for (uint64_t i = 0; i < c->npages; i++)
+		free(c->page[i]);
+	free(c->page);
+	free(c);
+}
+
+static int view_is_copy(uint32_t protect)
+{
+	return (protect & 0xFFu) == PAGE_WRITECOPY || (protect & 0xFFu) == PAGE_EXECUTE_WRITECOPY;
+}
+
+/* Sync the private copies with the world's views after a call: views gone
+ * drop theirs; a new copy-on-write view shares the copies of a live view of
+ * the same section at the same address (its parent's, inherited), or starts
+ * with none. */
+static void model_sync_copies(void)
+{
+	for (int v = 0; v < SEQ_VIEWS; v++)
+		if (M.vcopy[v] && !W.views[v].live) {
+			mcopy_put(M.vcopy[v]);
+			M.vcopy[v] = NULL;
+		}
+	for (int v = 0; v < SEQ_VIEWS; v++) {
+		const struct seq_view *sv = &W.views[v];
+
+		if (!sv->live || M.vcopy[v] || !view_is_copy(sv->protect))
+			continue;
+		for (int t = 0; t < SEQ_VIEWS && !M.vcopy[v]; t++)
+			if (M.vcopy[t] && W.views[t].live && W.views[t].addr == sv->addr &&
+			    W.views[t].sec == sv->sec) {
+				M.vcopy[v] = M.vcopy[t];
+				M.vcopy[v]->refs++;
+			}
+		if (M.vcopy[v])
+			continue;
+		M.vcopy[v] = calloc(1, sizeof(struct mcopy));
+		if (!M.vcopy[v] || !(M.vcopy[v]->page = calloc(sv->size / PAGE, sizeof(uint8_t *))))
+			fail("%s", "harness out of memory");
+		M.vcopy[v]->refs = 1;
+		M.vcopy[v]->npages = sv->size / PAGE;
+	}
+}
+
 static void model_reset(const struct seq_prog *p, uint64_t n_frames)
 {
+	for (int v = 0; v < SEQ_VIEWS; v++)
+		mcopy_put(M.vcopy[v]);
 	for (int b = 0; b < SEQ_SLOTS; b++) {
 		free(M.pfns[b]);
 		free(M.image[b]);
@@ -219,9 +283,13 @@ static int model_free_block(unsigned order)
 }
 
 /* Find the byte source of one page: *src = buffer bytes, NULL for a zero
- * page; returns 0 when the page is not mapped.  @user: process index, or -1
+ * page; returns 0 when the page is not mapped, or (user space) its view's
+ * protection refuses the access: no access and guard pages refuse both, the
+ * read-only kinds a write (@write).  A copy-on-write view reads its private
+ * copy of a page once it has one; a write to it with @commit makes the copy
+ * (from the section's bytes) and returns it.  @user: process index, or -1
  * for kernel space. */
-static int model_page(int user, uint64_t page, uint8_t **src)
+static int model_page(int user, uint64_t page, int write, int commit, uint8_t **src)
 {
 	*src = NULL;
 	if (user >= 0) {
@@ -236,14 +304,34 @@ static int model_page(int user, uint64_t page, uint8_t **src)
 		}
 		for (int v = 0; v < SEQ_VIEWS; v++) {
 			const struct seq_view *sv = &W.views[v];
-			uint64_t pg;
+			uint32_t base = sv->protect & 0xFFu;
+			uint64_t pg, i;
+			uint8_t **copy;
 
 			if (!sv->live || sv->proc != user || page < sv->addr || page - sv->addr >= sv->size)
 				continue;
 			pg = sv->first_page + (page - sv->addr) / PAGE;
 			if (!M.scommit[sv->sec][pg])
 				return 0;  /* an uncommitted SEC_RESERVE page */
+			if (base == PAGE_NOACCESS || (sv->protect & PAGE_GUARD))
+				return 0;
+			if (write && (base == PAGE_READONLY || base == PAGE_EXECUTE ||
+				      base == PAGE_EXECUTE_READ))
+				return 0;
 			*src = M.simage[sv->sec] + pg * PAGE;
+			if (!view_is_copy(sv->protect))
+				return 1;
+			if (!M.vcopy[v])
+				fail("%s", "model: a copy-on-write view without its copies (harness bug)");
+			i = (page - sv->addr) / PAGE;
+			copy = &M.vcopy[v]->page[i];
+			if (!*copy && write && commit) {
+				if (!(*copy = malloc(PAGE)))
+					fail("%s", "harness out of memory");
+				memcpy(*copy, *src, PAGE);
+			}
+			if (*copy)
+				*src = *copy;
 			return 1;
 		}
 		return 0;
@@ -300,7 +388,7 @@ static kmemu_status model_access(const struct seq_call *c, int commit)
 	for (uint64_t a = c->addr & ~(PAGE - 1); a < c->addr + c->len; a += PAGE) {
 		uint8_t *src;
 
-		if (!model_page(user, a, &src))
+		if (!model_page(user, a, is_write, 0, &src))
 			return STATUS_ACCESS_VIOLATION;
 	}
 	if (is_write)
@@ -311,7 +399,7 @@ static kmemu_status model_access(const struct seq_call *c, int commit)
 
 		if (chunk > c->addr + c->len - a)
 			chunk = c->addr + c->len - a;
-		model_page(user, page, &src);
+		model_page(user, page, is_write, commit, &src);
 		if (!is_write) {
 			if (src)
 				memcpy(exp_data + (a - c->addr), src + (a - page), chunk);
@@ -1129,6 +1217,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Learn the frames while the world still has the call's view. */
 		seq_apply(&W, &e->call, &e->res, &new_buf);
 		model_sync_sections();
+		model_sync_copies();
 		if ((e->call.kind == SEQ_C_FREE || e->call.kind == SEQ_C_FREE_AS ||
 		     e->call.kind == SEQ_C_PDESTROY) && !e->res.status) {
 			for (int bi = 0; bi < SEQ_SLOTS; bi++)
@@ -1162,6 +1251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (M.pfns[bi])
 			model_forget_buffer(bi);
 	model_sync_sections();
+	model_sync_copies();
 	if (M.sec_unknown)
 		fail("%s", "model: section pages left unaccounted after teardown");
 	if (kmemu_check(&why))

@@ -1366,7 +1366,7 @@ void seq_apply(struct seq_world *w, const struct seq_call *c, const struct seq_r
 			w->proc_live[child] = 1;
 			w->last_child = child;
 			for (int i = 0; i < SEQ_VIEWS; i++) {
-				const struct seq_view *v = &w->views[i];
+				struct seq_view *v = &w->views[i];
 				int f = 0;
 
 				if (!v->live || v->proc != parent || v->inherit != ViewShare)
@@ -1375,6 +1375,7 @@ void seq_apply(struct seq_world *w, const struct seq_call *c, const struct seq_r
 					f++;
 				if (f == SEQ_VIEWS)
 					break;
+				v->inherited = 1;
 				w->views[f] = *v;
 				w->views[f].proc = child;
 				w->views[f].pid = r->pid;

@@ -233,6 +233,7 @@ struct seq_view {
 	uint64_t first_page;   /* section page at @addr */
 	uint32_t protect;      /* Win32Protect */
 	uint32_t inherit;      /* ViewShare / ViewUnmap */
+	int inherited;         /* a child inherited it, or it is a child's inherited view */
 };
 
 /* A buffer the world knows: live while some slot holds it. */

@@ -16,51 +16,7 @@
 #include <wdm.h>
 #include "emu.h"
 #include "kmemu_test.h"
-
-static HANDLE create(LONGLONG size, ULONG protect, ULONG attrs)
-{
-	LARGE_INTEGER li = { .QuadPart = size };
-	HANDLE h = NULL;
-
-	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, protect, attrs, NULL),
-		      STATUS_SUCCESS);
-	return h;
-}
-
-static uint8_t *map_in(HANDLE s, HANDLE proc, SIZE_T size, ULONG inherit, ULONG protect)
-{
-	PVOID b = NULL;
-	SIZE_T z = size;
-
-	assert_status(ZwMapViewOfSection(s, proc, &b, 0, 0, NULL, &z, inherit, 0, protect),
-		      STATUS_SUCCESS);
-	return b;
-}
-
-/* A fresh machine, warmed up for sections too: the initial process's handle
- * table and view array grow on first use and keep their capacity. */
-static int setup(void **state)
-{
-	LARGE_INTEGER li = { .QuadPart = 0x1000 };
-	HANDLE h = NULL;
-	PVOID b = NULL;
-	SIZE_T z = 0;
-
-	(void)state;
-	if (kt_use_emu(16 * KT_MIB, KMEMU_PLACE_DEFAULT, 0))
-		return -1;
-	if (ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL) ||
-	    ZwMapViewOfSection(h, ZwCurrentProcess(), &b, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE) ||
-	    ZwUnmapViewOfSection(ZwCurrentProcess(), b) || ZwClose(h))
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return kt_close_backend();
-}
+#include "kt_section.h"
 
 /* Create, two views, unmap, close: every counter returns; frames are owned
  * by the section until the last view goes. */
@@ -73,12 +29,12 @@ static void test_section_lifecycle(void **state)
 
 	(void)state;
 	kt_snapshot(&s0);
-	s = create(0x5000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x5000, PAGE_READWRITE, SEC_COMMIT);
 	kt_snapshot(&s1);
 	assert_u64_equal(s1.frames_used, s0.frames_used + 5);
 	assert_u64_equal(s1.handles_used, s0.handles_used + 1);
-	a = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
-	b = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READONLY);
+	a = kt_section_map(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	b = kt_section_map(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READONLY);
 	a[0x4FFF] = 9;
 	assert_int_equal(b[0x4FFF], 9);
 	assert_status(ZwClose(s), STATUS_SUCCESS);
@@ -102,7 +58,7 @@ static void test_section_reserve_lazy_frames(void **state)
 
 	(void)state;
 	kt_snapshot(&s0);
-	s = create(0x100000, PAGE_READWRITE, SEC_RESERVE);
+	s = kt_section_create(0x100000, PAGE_READWRITE, SEC_RESERVE);
 	kt_snapshot(&s1);
 	assert_u64_equal(s1.frames_used, s0.frames_used);
 	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &b, 0, 0x3000, NULL, &z, ViewUnmap, 0,
@@ -136,7 +92,7 @@ static void test_section_process_exit(void **state)
 	assert_status(kmemu_process_attach(p, &me), STATUS_SUCCESS);
 	assert_status(ZwCreateSection(&s, SECTION_ALL_ACCESS, &oa, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
 		      STATUS_SUCCESS);
-	map_in(s, ZwCurrentProcess(), 0, ViewShare, PAGE_READWRITE);
+	kt_section_map(s, ZwCurrentProcess(), 0, ViewShare, PAGE_READWRITE);
 	assert_status(kmemu_process_attach(me, NULL), STATUS_SUCCESS);
 	assert_status(ZwOpenSection(&h, SECTION_MAP_READ, &oa), STATUS_SUCCESS);
 	assert_status(ZwClose(h), STATUS_SUCCESS);
@@ -156,8 +112,8 @@ static void test_section_orphaned_inherited_view(void **state)
 	(void)state;
 	assert_status(kmemu_process_create("parent", &parent), STATUS_SUCCESS);
 	assert_status(kmemu_process_attach(parent, &me), STATUS_SUCCESS);
-	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
-	v = map_in(s, ZwCurrentProcess(), 0, ViewShare, PAGE_READWRITE);
+	s = kt_section_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	v = kt_section_map(s, ZwCurrentProcess(), 0, ViewShare, PAGE_READWRITE);
 	memcpy(v, "abc", 4);
 	assert_status(ZwClose(s), STATUS_SUCCESS);
 	assert_status(kmemu_process_attach(me, NULL), STATUS_SUCCESS);
@@ -186,7 +142,7 @@ static void test_section_dead_process_handle(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
 	assert_status(kmemu_process_create("p", &p), STATUS_SUCCESS);
 	assert_status(kmemu_process_open(p, PROCESS_ALL_ACCESS, &ph), STATUS_SUCCESS);
 	assert_status(kmemu_process_destroy(p), STATUS_SUCCESS);
@@ -209,8 +165,8 @@ static void test_section_check_detects_corruption(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
-	v = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	s = kt_section_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	v = kt_section_map(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
 	assert_status(kmemu_backend_current(&b), STATUS_SUCCESS);
 	kmemu_backend_ops_of(b, (void **)&m);
 	emu_lock(m);
@@ -352,8 +308,8 @@ static void test_section_kernel_view_aliases(void **state)
 
 	(void)state;
 	kt_snapshot(&s0);
-	s = create(0x6000, PAGE_READWRITE, SEC_COMMIT);
-	u = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	s = kt_section_create(0x6000, PAGE_READWRITE, SEC_COMMIT);
+	u = kt_section_map(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
 	obj = ref_section(s);
 	k = kmap(obj, 0x4001, &z);
 	assert_u64_equal(z, 0x5000);
@@ -369,7 +325,7 @@ static void test_section_kernel_view_aliases(void **state)
 	assert_status(kmemu_virt_to_phys(me, u + 0x3000, &pu), STATUS_SUCCESS);
 	assert_u64_equal(pk, pu);
 	/* a read-only section gives a read-only kernel view */
-	ro = create(0x1000, PAGE_READONLY, SEC_COMMIT);
+	ro = kt_section_create(0x1000, PAGE_READONLY, SEC_COMMIT);
 	robj = ref_section(ro);
 	rk = kmap(robj, 0, NULL);
 	assert_true(kt_probe(rk, 0));
@@ -401,7 +357,7 @@ static void test_section_kernel_view_reserve(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x10000, PAGE_READWRITE, SEC_RESERVE);
+	s = kt_section_create(0x10000, PAGE_READWRITE, SEC_RESERVE);
 	obj = ref_section(s);
 	k = kmap(obj, 0, NULL);
 	assert_false(kt_probe(k, 0));
@@ -431,8 +387,8 @@ static void test_section_kernel_view_limits(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	big = create(2ll << 30, PAGE_READWRITE, SEC_RESERVE);
-	huge = create(5ll << 30, PAGE_READWRITE, SEC_RESERVE);
+	big = kt_section_create(2ll << 30, PAGE_READWRITE, SEC_RESERVE);
+	huge = kt_section_create(5ll << 30, PAGE_READWRITE, SEC_RESERVE);
 	ob = ref_section(big);
 	oh = ref_section(huge);
 	assert_status(MmMapViewInSystemSpace(ob, &base, &z), STATUS_NO_MEMORY);
@@ -447,7 +403,7 @@ static void test_section_kernel_view_limits(void **state)
 	assert_status(ZwClose(big), STATUS_SUCCESS);
 	assert_status(ZwClose(huge), STATUS_SUCCESS);
 	assert_wd(WDS_SharedBufferAlloc(5 * KT_PAGE, KER_BUF_ALLOC_NON_CONTIG, &kb), WD_STATUS_SUCCESS);
-	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
 	os = ref_section(s);
 	k = kmap(os, 0, NULL);
 	assert_u64_equal((uintptr_t)k & 0xFFFF, 0);
@@ -467,7 +423,7 @@ static void test_section_kernel_view_leaked_at_close(void **state)
 	PVOID obj, pobj = NULL;
 
 	(void)state;
-	s = create(0x3000, PAGE_READWRITE, SEC_RESERVE);
+	s = kt_section_create(0x3000, PAGE_READWRITE, SEC_RESERVE);
 	obj = ref_section(s);
 	(void)ref_section(s);
 	kmap(obj, 0, NULL);
@@ -489,7 +445,7 @@ static void test_section_kernel_check_detects_corruption(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
 	obj = ref_section(s);
 	k = kmap(obj, 0, NULL);
 	emu_lock(m);
@@ -568,7 +524,7 @@ static void test_section_kernel_view_oom(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x3000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x3000, PAGE_READWRITE, SEC_COMMIT);
 	op.ctx = s;
 	assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
 	if (!res.ok)
@@ -606,7 +562,7 @@ static void test_section_ex_highest_placement(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x20000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x20000, PAGE_READWRITE, SEC_COMMIT);
 	assert_status(map_ex_below(s, 0xFFFF, 0, &b), STATUS_NO_MEMORY);  /* below mmap_min_addr */
 	assert_null(b);
 	assert_status(map_ex_below(s, 0x2001FFFF, 0, &b), STATUS_SUCCESS);
@@ -639,8 +595,8 @@ static void test_section_ex_views_same_processes(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x10000, PAGE_READWRITE, SEC_COMMIT);
-	mine = map_in(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
+	s = kt_section_create(0x10000, PAGE_READWRITE, SEC_COMMIT);
+	mine = kt_section_map(s, ZwCurrentProcess(), 0, ViewUnmap, PAGE_READWRITE);
 	assert_status(kmemu_process_create("other", &other), STATUS_SUCCESS);
 	assert_status(kmemu_process_open(other, PROCESS_VM_OPERATION, &ph), STATUS_SUCCESS);
 	assert_status(NtMapViewOfSectionEx(s, ph, &ob, NULL, &z, 0, PAGE_READWRITE, NULL, 0),
@@ -713,7 +669,7 @@ static void test_section_ex_oom(void **state)
 	KT_BEGIN();
 
 	(void)state;
-	s = create(0x3000, PAGE_READWRITE, SEC_COMMIT);
+	s = kt_section_create(0x3000, PAGE_READWRITE, SEC_COMMIT);
 	op.ctx = s;
 	assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
 	if (!res.ok)
@@ -724,7 +680,7 @@ static void test_section_ex_oom(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
-#define SEC_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define SEC_TEST(f) cmocka_unit_test_setup_teardown(f, kt_section_setup, kt_section_teardown)
 
 int main(void)
 {

@@ -854,22 +854,32 @@ KMEMU_CASE(irql, A "irql", SEC_CAPS | KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK,
 	ZwClose(s);
 }
 
+/* A new process "other" (*@pid), a process handle with PROCESS_VM_OPERATION
+ * (*@ph) and a read/write view of @s in it; must work. */
+static PVOID sec_setup_map_other(HANDLE s, kmemu_pid *pid, HANDLE *ph)
+{
+	PVOID b = NULL;
+	SIZE_T z = 0;
+
+	KMEMU_SETUP_NT(kmemu_process_create("other", pid));
+	KMEMU_SETUP_NT(kmemu_process_open(*pid, PROCESS_VM_OPERATION, ph));
+	KMEMU_SETUP_NT(ZwMapViewOfSection(s, *ph, &b, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE));
+	return b;
+}
+
 /* ---- kernel-space views (MmMapViewInSystemSpace) ------------------------------------------------- */
 
 KMEMU_CASE(kernel_alias, A "kernel-view-aliases-user-view", KVIEW_CAPS | KMEMU_CAP_MULTI_PROCESS,
 	   A "kernel-view-aliases-user-view " A "several-views")
 {
 	HANDLE s = sec_setup_create(0x3000, PAGE_READWRITE, SEC_COMMIT), ph = NULL;
-	PVOID obj = sec_setup_ref(s), ob = NULL;
+	PVOID obj = sec_setup_ref(s), ob;
 	uint8_t *u = sec_setup_map(s, 0, PAGE_READWRITE), *k, buf[8];
-	SIZE_T oz = 0;
 	kmemu_pid other = 0, me = 0;
 	uint64_t pu = 0, pk = 0;
 
 	KMEMU_SETUP_NT(kmemu_process_current(&me));
-	KMEMU_SETUP_NT(kmemu_process_create("other", &other));
-	KMEMU_SETUP_NT(kmemu_process_open(other, PROCESS_VM_OPERATION, &ph));
-	KMEMU_SETUP_NT(ZwMapViewOfSection(s, ph, &ob, 0, 0, NULL, &oz, ViewUnmap, 0, PAGE_READWRITE));
+	ob = sec_setup_map_other(s, &other, &ph);
 	k = sec_setup_kmap(obj, 0);
 	/* user -> kernel */
 	memcpy(u + 0x2FF8, "user->k", 8);
@@ -987,6 +997,113 @@ KMEMU_CASE(oom_loop, A "oom-loop", SEC_CAPS | KMEMU_CAP_FAULT_INJECT, A "oom-loo
 	}
 }
 
+/* ---- the test-side user accessors through views ------------------------------------------------- */
+
+KMEMU_CASE(user_access_protection, A "user-access-protection", SEC_CAPS,
+	   A "user-access-protection " A "protect-applied")
+{
+	static const struct {
+		ULONG protect;
+		kmemu_status read, write;
+	} rows[] = {
+		{ PAGE_NOACCESS, STATUS_ACCESS_VIOLATION, STATUS_ACCESS_VIOLATION },
+		{ PAGE_READONLY, STATUS_SUCCESS, STATUS_ACCESS_VIOLATION },
+		{ PAGE_READWRITE, STATUS_SUCCESS, STATUS_SUCCESS },
+		{ PAGE_EXECUTE, STATUS_SUCCESS, STATUS_ACCESS_VIOLATION },
+		{ PAGE_EXECUTE_READ, STATUS_SUCCESS, STATUS_ACCESS_VIOLATION },
+		{ PAGE_EXECUTE_READWRITE, STATUS_SUCCESS, STATUS_SUCCESS },
+	};
+	HANDLE s = sec_setup_create(0x10000, PAGE_EXECUTE_READWRITE, SEC_COMMIT);
+	uint8_t *rw = sec_setup_map(s, 0, PAGE_READWRITE);
+	char buf[8];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint8_t *v = sec_setup_map(s, 0, rows[i].protect);
+
+		memcpy(rw + 0x100, "shared!", 8);
+		memcpy(buf, "unread!", 8);
+		KMEMU_EXPECT_NT(kmemu_user_read(0, (uintptr_t)v + 0x100, buf, 8), rows[i].read);
+		KMEMU_EXPECT_MEM(buf, rows[i].read ? "unread!" : "shared!", 8);
+		KMEMU_EXPECT_NT(kmemu_user_write(0, (uintptr_t)v + 0x100, "viewed!", 8), rows[i].write);
+		KMEMU_EXPECT_MEM(rw + 0x100, rows[i].write ? "shared!" : "viewed!", 8);
+		KMEMU_EXPECT_NT(ZwUnmapViewOfSection(ZwCurrentProcess(), v), STATUS_SUCCESS);
+	}
+	ZwUnmapViewOfSection(ZwCurrentProcess(), rw);
+	ZwClose(s);
+}
+
+KMEMU_CASE(user_access_no_partial, A "user-access-no-partial-copy", SEC_CAPS,
+	   A "user-access-protection")
+{
+	HANDLE r = sec_setup_create(0x2000, PAGE_READWRITE, SEC_RESERVE);
+	PVOID rb = NULL;
+	SIZE_T rz = 0;
+	uint8_t *rv;
+	char buf[8];
+
+	/* one committed page, one not: a range over both copies nothing */
+	KMEMU_SETUP_NT(ZwMapViewOfSection(r, ZwCurrentProcess(), &rb, 0, 0x1000, NULL, &rz, ViewUnmap,
+					  0, PAGE_READWRITE));
+	rv = rb;
+	memcpy(rv + 0xFF8, "kept!!!", 8);
+	memcpy(buf, "unread!", 8);
+	KMEMU_EXPECT_NT(kmemu_user_read(0, (uintptr_t)rv + 0xFFC, buf, 8), STATUS_ACCESS_VIOLATION);
+	KMEMU_EXPECT_MEM(buf, "unread!", 8);
+	KMEMU_EXPECT_NT(kmemu_user_write(0, (uintptr_t)rv + 0xFFC, "lost!!!", 8), STATUS_ACCESS_VIOLATION);
+	KMEMU_EXPECT_MEM(rv + 0xFF8, "kept!!!", 8);
+	ZwUnmapViewOfSection(ZwCurrentProcess(), rv);
+	ZwClose(r);
+}
+
+KMEMU_CASE(user_access_writecopy, A "user-access-writecopy", KVIEW_CAPS | KMEMU_CAP_MULTI_PROCESS,
+	   A "user-access-writecopy " A "protect-applied")
+{
+	HANDLE s = sec_setup_create(0x2000, PAGE_READWRITE, SEC_COMMIT), ph = NULL;
+	PVOID obj = sec_setup_ref(s), ob;
+	uint8_t *wc = sec_setup_map(s, 0, PAGE_WRITECOPY), *k;
+	kmemu_pid other = 0;
+	char buf[8];
+
+	ob = sec_setup_map_other(s, &other, &ph);
+	k = sec_setup_kmap(obj, 0);
+	KMEMU_EXPECT_NT(kmemu_user_write(other, (uintptr_t)ob, "shared", 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(kmemu_user_read(0, (uintptr_t)wc, buf, 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "shared", 7);
+	KMEMU_EXPECT_NT(kmemu_user_write(0, (uintptr_t)wc, "copied", 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(kmemu_user_read(0, (uintptr_t)wc, buf, 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "copied", 7);
+	KMEMU_EXPECT_MEM(wc, "copied", 7);
+	KMEMU_EXPECT_NT(kmemu_user_read(other, (uintptr_t)ob, buf, 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "shared", 7);
+	KMEMU_EXPECT_NT(kmemu_kernel_read((uintptr_t)k, buf, 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "shared", 7);
+	/* the page not written still follows the shared page */
+	KMEMU_EXPECT_NT(kmemu_kernel_write((uintptr_t)k + 0x1000, "kernel", 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(kmemu_user_read(0, (uintptr_t)wc + 0x1000, buf, 7), STATUS_SUCCESS);
+	KMEMU_EXPECT_MEM(buf, "kernel", 7);
+	KMEMU_EXPECT_NT(MmUnmapViewInSystemSpace(k), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(ZwUnmapViewOfSection(ph, ob), STATUS_SUCCESS);
+	KMEMU_EXPECT_NT(ZwUnmapViewOfSection(ZwCurrentProcess(), wc), STATUS_SUCCESS);
+	ObDereferenceObject(obj);
+	ZwClose(ph);
+	kmemu_process_destroy(other);
+	ZwClose(s);
+}
+
+KMEMU_CASE(user_access_guard, A "user-access-guard", SEC_CAPS, A "user-access-guard")
+{
+	HANDLE s = sec_setup_create(0x1000, PAGE_READWRITE, SEC_COMMIT);
+	uint8_t *g = sec_setup_map(s, 0, PAGE_READWRITE | PAGE_GUARD);
+	char buf[4] = "abc";
+
+	for (int i = 0; i < 2; i++) {
+		KMEMU_EXPECT_NT(kmemu_user_read(0, (uintptr_t)g, buf, 4), STATUS_ACCESS_VIOLATION);
+		KMEMU_EXPECT_NT(kmemu_user_write(0, (uintptr_t)g, buf, 4), STATUS_ACCESS_VIOLATION);
+	}
+	ZwUnmapViewOfSection(ZwCurrentProcess(), g);
+	ZwClose(s);
+}
+
 /* ---- the table -------------------------------------------------------------------------------------- */
 
 const struct kmemu_case *const kmemu_cases_ZwMapViewOfSection[] = {
@@ -1024,5 +1141,9 @@ const struct kmemu_case *const kmemu_cases_ZwMapViewOfSection[] = {
 	KMEMU_CASE_REF(kernel_alias),
 	KMEMU_CASE_REF(kernel_commit),
 	KMEMU_CASE_REF(oom_loop),
+	KMEMU_CASE_REF(user_access_protection),
+	KMEMU_CASE_REF(user_access_no_partial),
+	KMEMU_CASE_REF(user_access_writecopy),
+	KMEMU_CASE_REF(user_access_guard),
 	NULL,
 };
