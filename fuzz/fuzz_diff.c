@@ -494,6 +494,13 @@ static int compare(const struct seq_call *ca, const struct seq_call *cb, struct 
 		if (faulting && ra->st_kind == SEQ_ST_NT && rb->st_kind == SEQ_ST_NT &&
 		    is_resource_failure(ra) && is_resource_failure(rb))
 			return 0;
+		/* Both failed, one on an injected fault taken before the check the
+		 * other side failed at (WDS_SharedBufferGet allocates the
+		 * description before the handle is looked up): a failed call
+		 * changes nothing on either side. */
+		if (faulting && ra->status && rb->status &&
+		    (is_resource_failure(ra) || is_resource_failure(rb)))
+			return 0;
 		if ((contig || faulting) &&
 		    (is_insufficient(ra) || is_insufficient(rb) ||
 		     (faulting && (is_resource_failure(ra) || is_resource_failure(rb)))) &&

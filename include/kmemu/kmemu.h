@@ -332,19 +332,29 @@ kmemu_status kmemu_kernel_read(uint64_t kaddr, void *buf, size_t len);
 kmemu_status kmemu_kernel_write(uint64_t kaddr, const void *buf, size_t len);
 
 /**
- * kmemu_user_read() - copy from a user address of an emulated process.
+ * kmemu_user_read() - copy from a user address of an emulated process, as
+ * the process's own loads would: through its mapping, honouring the
+ * protection of each page.
  * @pid:  process (0 = the calling thread's).
  * @uaddr: user address.
  * @buf, @len: destination and bytes.
+ * Every page of the range is checked before a byte is copied: nothing is
+ * copied when one fails.  An empty range succeeds.
  * Context: PASSIVE.
- * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER; STATUS_ACCESS_VIOLATION
- * when the range is not mapped in that process.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (no such process);
+ * STATUS_ACCESS_VIOLATION when a page of the range is not mapped or not
+ * committed in that process, is PAGE_NOACCESS or a PAGE_GUARD page, or the
+ * range wraps.
  */
 kmemu_status kmemu_user_read(kmemu_pid pid, uint64_t uaddr, void *buf, size_t len);
 
 /**
- * kmemu_user_write() - copy to a user address of an emulated process.
- * Same parameters and statuses as kmemu_user_read().
+ * kmemu_user_write() - copy to a user address of an emulated process, as
+ * the process's own stores would.  Same parameters as kmemu_user_read().
+ * A write through a PAGE_WRITECOPY / PAGE_EXECUTE_WRITECOPY view goes to the
+ * process's private copy of the page, never to the shared page.
+ * Return: as kmemu_user_read(), and STATUS_ACCESS_VIOLATION also when a page
+ * is PAGE_READONLY, PAGE_EXECUTE or PAGE_EXECUTE_READ.
  */
 kmemu_status kmemu_user_write(kmemu_pid pid, uint64_t uaddr, const void *buf, size_t len);
 
