@@ -178,7 +178,7 @@ static int all_bytes(const void *p, size_t n, unsigned char b)
 
 int main(void)
 {
-	static DRIVER_OBJECT driverObject = { .Type = 4, .Size = sizeof(DRIVER_OBJECT) };
+	static DRIVER_OBJECT driverObject = { .Type = IO_TYPE_DRIVER, .Size = sizeof(DRIVER_OBJECT) };
 	UNICODE_STRING registryPath;
 	PFLT_VOLUME volume;
 	PFLT_INSTANCE instance;
