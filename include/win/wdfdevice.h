@@ -4,6 +4,10 @@
  * device's transfer type, the in-caller-context callback, control devices,
  * WdfDeviceCreate and WdfDeviceEnqueueRequest.  Included from <wdf.h>.
  */
+/* Included on its own: <wdf.h> declares the types and includes this header. */
+#ifndef KMEMU_WIN_WDF_H
+#include <wdf.h>
+#endif
 #ifndef KMEMU_WIN_WDFDEVICE_H
 #define KMEMU_WIN_WDFDEVICE_H
 

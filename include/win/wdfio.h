@@ -3,6 +3,10 @@
  * wdfio.h - WDFQUEUE: I/O queues, their dispatch types and request
  * callbacks.  Included from <wdf.h>.
  */
+/* Included on its own: <wdf.h> declares the types and includes this header. */
+#ifndef KMEMU_WIN_WDF_H
+#include <wdf.h>
+#endif
 #ifndef KMEMU_WIN_WDFIO_H
 #define KMEMU_WIN_WDFIO_H
 

@@ -4,6 +4,10 @@
  * the requestor mode, the buffers and memory of a request, Information.
  * Included from <wdf.h>.
  */
+/* Included on its own: <wdf.h> declares the types and includes this header. */
+#ifndef KMEMU_WIN_WDF_H
+#include <wdf.h>
+#endif
 #ifndef KMEMU_WIN_WDFREQUEST_H
 #define KMEMU_WIN_WDFREQUEST_H
 
