@@ -14,8 +14,6 @@
 #include <string.h>
 #include "flt_impl.h"
 
-#define FILE_DEVICE_DISK_FILE_SYSTEM 0x00000008u
-
 static int name_eq(const char *a, const char *b)
 {
 	for (;; a++, b++) {

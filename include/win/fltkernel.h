@@ -13,6 +13,7 @@
 #define KMEMU_WIN_FLTKERNEL_H
 
 #include <wdm.h>
+#include <devioctl.h>
 
 #ifdef __cplusplus
 extern "C" {
