@@ -298,6 +298,28 @@ static kmemu_status model_close(const void *p, enum flt_kind kind)
 	return o ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 }
 
+/*
+ * A new zeroed model object of @size bytes (a struct whose first member is
+ * its struct flt_obj) of @kind, entered in the live set.  Returns it with
+ * st->lock held, for the caller to link it into its list; NULL (lock not
+ * held) when memory or the live set's growth fails.
+ */
+static void *model_obj_new(struct flt_state *st, size_t size, int kind)
+{
+	struct flt_obj *o = kmemu__calloc(1, size);
+
+	if (!o)
+		return NULL;
+	o->kind = kind;
+	pthread_mutex_lock(&st->lock);
+	if (kmemu__flt_set_add(st, o)) {
+		pthread_mutex_unlock(&st->lock);
+		kmemu__free(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* ---- volumes -------------------------------------------------------------------------------- */
 
 kmemu_status kmemu_flt_volume_create(const char *name, unsigned flags, PFLT_VOLUME *out)
@@ -312,17 +334,10 @@ kmemu_status kmemu_flt_volume_create(const char *name, unsigned flags, PFLT_VOLU
 		return rc;
 	if (!out || !name || (flags & ~KMEMU_FLT_VOLUME_NO_STREAM_CONTEXTS))
 		return STATUS_INVALID_PARAMETER;
-	if (!(v = kmemu__calloc(1, sizeof(*v))))
+	if (!(v = model_obj_new(st, sizeof(*v), FK_VOLUME)))
 		return STATUS_INSUFFICIENT_RESOURCES;
-	v->obj.kind = FK_VOLUME;
 	strncpy(v->name, name, sizeof(v->name) - 1);
 	v->has_no_stream_ctx = !!(flags & KMEMU_FLT_VOLUME_NO_STREAM_CONTEXTS);
-	pthread_mutex_lock(&st->lock);
-	if (kmemu__flt_set_add(st, v)) {
-		pthread_mutex_unlock(&st->lock);
-		kmemu__free(v);
-		return STATUS_INSUFFICIENT_RESOURCES;
-	}
 	v->next = st->volumes;
 	st->volumes = v;
 	pthread_mutex_unlock(&st->lock);
@@ -469,15 +484,8 @@ kmemu_status kmemu_flt_transaction_create(PKTRANSACTION *out)
 		return rc;
 	if (!out)
 		return STATUS_INVALID_PARAMETER;
-	if (!(t = kmemu__calloc(1, sizeof(*t))))
+	if (!(t = model_obj_new(st, sizeof(*t), FK_TRANSACTION)))
 		return STATUS_INSUFFICIENT_RESOURCES;
-	t->obj.kind = FK_TRANSACTION;
-	pthread_mutex_lock(&st->lock);
-	if (kmemu__flt_set_add(st, t)) {
-		pthread_mutex_unlock(&st->lock);
-		kmemu__free(t);
-		return STATUS_INSUFFICIENT_RESOURCES;
-	}
 	t->next = st->transactions;
 	st->transactions = t;
 	pthread_mutex_unlock(&st->lock);
