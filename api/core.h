@@ -139,6 +139,31 @@ kmemu_status kmemu__section_ex_params(const struct MEM_EXTENDED_PARAMETER *p, ui
 /* 1 when NtUnmapViewOfSectionEx's @flags has an unknown bit. */
 int kmemu__section_unmap_ex_flags_bad(uint32_t flags);
 
+/* ---- ptrset.c: a set of live pointers ------------------------------------- */
+/* An open-addressing hash set of non-NULL pointers (linear probing,
+ * backward-shift deletion, power-of-two capacity kept at most half full),
+ * its slots on the counted heap.  The frameworks keep their live objects in
+ * one so a pointer from driver code is looked up, never dereferenced
+ * blindly.  No locking inside: the caller serialises every call on a set.
+ * A zeroed struct is an empty set. */
+struct kmemu__ptrset {
+	void **slots;        /* cap entries, NULL = free */
+	size_t cap;          /* 0 or a power of two */
+	size_t live;         /* pointers in the set */
+};
+/* Add @p (non-NULL, not in the set): 0, or -1 when the slots cannot grow
+ * (the set is unchanged). */
+int kmemu__ptrset_add(struct kmemu__ptrset *s, void *p);
+/* 1 when @p is in the set (0 for NULL). */
+int kmemu__ptrset_has(const struct kmemu__ptrset *s, const void *p);
+/* Remove @p; nothing when it is not in the set.  Never allocates. */
+void kmemu__ptrset_del(struct kmemu__ptrset *s, const void *p);
+/* Free the slots; the set is empty again. */
+void kmemu__ptrset_fini(struct kmemu__ptrset *s);
+/* The next pointer at or after slot *@pos (start at 0), *@pos past it; NULL
+ * at the end.  Valid while the set is not changed. */
+void *kmemu__ptrset_next(const struct kmemu__ptrset *s, size_t *pos);
+
 /* ---- prng ----------------------------------------------------------------- */
 /* splitmix64 step: deterministic, seedable. */
 static inline uint64_t kmemu__prng_next(uint64_t *state)

@@ -199,10 +199,8 @@ struct flt_state {
 	pthread_mutex_t lock;                /* guards everything here */
 	pthread_cond_t changed;              /* a context freed / the queue moved */
 	pthread_cond_t work;                 /* the worker has something to do */
-	void **set;                          /* live pointers (open addressing) */
-	size_t set_cap;                      /* slots, power of two */
-	size_t set_used;                     /* occupied slots (= set_live) */
-	size_t set_live;                     /* live pointers */
+	struct kmemu__ptrset set;            /* live pointers */
+	size_t set_live;                     /* = set.live (read by the model check) */
 	struct flt_filter *filters;          /* registered filters */
 	struct flt_volume *volumes;          /* mounted volumes */
 	struct flt_transaction *transactions;  /* live transactions */

@@ -3,8 +3,7 @@
  * state.c - the Filter Manager emulation's per-instance state: its lock,
  * the live set, the deferred-release worker and the leak report.
  *
- * The live set is an open-addressing hash set of pointers (linear probing,
- * backward-shift deletion, power-of-two capacity grown at half load).  Everything a
+ * The live set is the shared set of live pointers (api/ptrset.c).  Everything a
  * driver can hand back to an Flt routine is looked up here before it is
  * read, so a stale or foreign pointer is a clean failure or a verifier
  * report, never a host crash.  The worker is one thread started on the
@@ -30,104 +29,28 @@ static _Thread_local const char *site_function;
 
 /* ---- live set ------------------------------------------------------------------ */
 
-static size_t set_hash(const void *p, size_t cap)
-{
-	uint64_t x = (uint64_t)(uintptr_t)p;
-
-	x ^= x >> 33;
-	x *= 0xFF51AFD7ED558CCDull;
-	x ^= x >> 33;
-	return (size_t)x & (cap - 1);
-}
-
-/* Rehash into @cap slots; 0 or -1 (no memory). */
-static int set_grow(struct flt_state *st, size_t cap)
-{
-	void **slots = kmemu__calloc(cap, sizeof(void *));
-
-	if (!slots)
-		return -1;
-	for (size_t i = 0; i < st->set_cap; i++) {
-		void *p = st->set[i];
-		size_t j;
-
-		if (!p)
-			continue;
-		for (j = set_hash(p, cap); slots[j]; j = (j + 1) & (cap - 1))
-			;
-		slots[j] = p;
-	}
-	kmemu__free(st->set);
-	st->set = slots;
-	st->set_cap = cap;
-	st->set_used = st->set_live;
-	return 0;
-}
-
+/* The set itself is api/ptrset.c; these keep the state's mirror count.
+ * Every call here, and every lookup, runs with st->lock held: the only
+ * state read without the lock is the b->flt pointer (kmemu__flt_state). */
 int kmemu__flt_set_add(struct flt_state *st, void *p)
 {
-	size_t j;
-
-	if ((st->set_used + 1) * 2 > st->set_cap) {
-		size_t cap = st->set_cap ? st->set_cap : 64;
-
-		while ((st->set_live + 1) * 4 > cap)
-			cap *= 2;
-		if (set_grow(st, cap))
-			return -1;
-	}
-	for (j = set_hash(p, st->set_cap); st->set[j]; j = (j + 1) & (st->set_cap - 1))
-		;
-	st->set_used++;
-	st->set[j] = p;
-	st->set_live++;
+	if (kmemu__ptrset_add(&st->set, p))
+		return -1;
+	st->set_live = st->set.live;
 	return 0;
 }
 
-/* Slot of @p, or SIZE_MAX. */
-static size_t set_find(const struct flt_state *st, const void *p)
-{
-	if (!st->set_cap || !p)
-		return SIZE_MAX;
-	for (size_t j = set_hash(p, st->set_cap);; j = (j + 1) & (st->set_cap - 1)) {
-		if (!st->set[j])
-			return SIZE_MAX;
-		if (st->set[j] == p)
-			return j;
-	}
-}
-
-/* Linear probing with backward-shift deletion: no tombstones, so probe
- * chains stay as short as the load factor makes them. */
 void kmemu__flt_set_del(struct flt_state *st, void *p)
 {
-	size_t i = set_find(st, p), mask = st->set_cap - 1;
-
-	if (i == SIZE_MAX)
-		return;
-	for (size_t j = i;;) {
-		size_t k;
-
-		j = (j + 1) & mask;
-		if (!st->set[j])
-			break;
-		k = set_hash(st->set[j], st->set_cap);
-		/* an entry whose home lies cyclically in (i, j] stays */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		st->set[i] = st->set[j];
-		i = j;
-	}
-	st->set[i] = NULL;
-	st->set_live--;
-	st->set_used--;
+	kmemu__ptrset_del(&st->set, p);
+	st->set_live = st->set.live;
 }
 
 void *kmemu__flt_lookup(struct flt_state *st, const void *p, enum flt_kind kind)
 {
 	const struct flt_obj *o;
 
-	if (set_find(st, p) == SIZE_MAX)
+	if (!kmemu__ptrset_has(&st->set, p))
 		return NULL;
 	o = p;
 	return o->kind == kind ? (void *)(uintptr_t)p : NULL;
@@ -219,7 +142,7 @@ static void flt_close(struct kmemu_backend *b)
 	pthread_cond_destroy(&st->work);
 	pthread_cond_destroy(&st->changed);
 	pthread_mutex_destroy(&st->lock);
-	kmemu__free(st->set);
+	kmemu__ptrset_fini(&st->set);
 	kmemu__free(st);
 	b->flt = NULL;
 	b->flt_close = NULL;

@@ -57,6 +57,7 @@ static void instance_close(struct kmemu_backend *b)
 		kmemu__wdf_driver_unload(g, 1);
 	}
 	closing_instance = saved;
+	kmemu__ptrset_fini(&inst->registry);
 	pthread_mutex_destroy(&inst->lock);
 	b->wdf = NULL;
 	b->wdf_close = NULL;
@@ -255,40 +256,8 @@ NTSTATUS kmemu__wdf_check_irql(struct kmemu_wdf_globals *g, uint8_t max, const c
 
 /* ==== handles =============================================================== */
 
-static size_t registry_bucket(const struct kmemu_wdf_object *o)
-{
-	return ((uintptr_t)o >> 4) % KMEMU_WDF_BUCKETS;
-}
-
-/* 1 when @o is a registered (live, committed) object.  Caller holds the lock. */
-static int registry_has(struct kmemu_wdf_instance *inst, const struct kmemu_wdf_object *o)
-{
-	for (struct kmemu_wdf_object *p = inst->buckets[registry_bucket(o)]; p; p = p->hash_next)
-		if (p == o)
-			return 1;
-	return 0;
-}
-
-static void registry_add(struct kmemu_wdf_instance *inst, struct kmemu_wdf_object *o)
-{
-	size_t i = registry_bucket(o);
-
-	o->hash_next = inst->buckets[i];
-	inst->buckets[i] = o;
-	inst->n_objects++;
-}
-
-static void registry_remove(struct kmemu_wdf_instance *inst, struct kmemu_wdf_object *o)
-{
-	for (struct kmemu_wdf_object **pp = &inst->buckets[registry_bucket(o)]; *pp;
-	     pp = &(*pp)->hash_next)
-		if (*pp == o) {
-			*pp = o->hash_next;
-			inst->n_objects--;
-			return;
-		}
-}
-
+/* The registry is the instance's set of live, committed objects
+ * (api/ptrset.c); every access holds inst->lock. */
 struct kmemu_wdf_object *kmemu__wdf_ddi_object(WDFOBJECT h, uint16_t type, const char *function)
 {
 	struct kmemu_wdf_globals *g = kmemu__wdf_globals(function);
@@ -321,7 +290,7 @@ struct kmemu_wdf_object *kmemu__wdf_object_get(struct kmemu_wdf_globals *g, WDFO
 	if (inst) {
 		pthread_mutex_lock(&inst->lock);
 		/* refcount 0: its destroy is queued to PASSIVE_LEVEL, it is gone */
-		live = registry_has(inst, o) && o->refcount > 0;
+		live = kmemu__ptrset_has(&inst->registry, o) && o->refcount > 0;
 		pthread_mutex_unlock(&inst->lock);
 	}
 	if (!live) {
@@ -554,6 +523,10 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 		st = STATUS_WDF_PARENT_ALREADY_ASSIGNED;
 	else if (o->state != KMEMU_WDF_INIT || (p && p->state != KMEMU_WDF_CREATED))
 		st = STATUS_DELETE_PENDING;
+	/* enter the registry first: when its table cannot grow nothing is
+	 * published yet, and the object is aborted like any other failure */
+	if (!st && kmemu__ptrset_add(&inst->registry, o))
+		st = STATUS_INSUFFICIENT_RESOURCES;
 	if (!st) {
 		if (p) {
 			o->parent = p;
@@ -568,7 +541,7 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 		o->state = KMEMU_WDF_CREATED;
 		o->is_committed = 1;
 		o->serial = ++inst->serial;
-		registry_add(inst, o);
+		inst->n_objects++;
 		o->all_next = g->all;
 		o->all_prev = NULL;
 		if (g->all)
@@ -640,7 +613,8 @@ static void object_destroy(struct kmemu_wdf_object *o)
 		o->ops->destroy(o);
 	pthread_mutex_lock(&inst->lock);
 	if (o->is_committed) {
-		registry_remove(inst, o);
+		kmemu__ptrset_del(&inst->registry, o);
+		inst->n_objects--;
 		if (o->all_prev)
 			o->all_prev->all_next = o->all_next;
 		else
@@ -1032,12 +1006,13 @@ WDFOBJECT WdfObjectContextGetObject(PVOID ContextPointer)
 	 * pointer that is no context is reported, never dereferenced. */
 	if (inst && ContextPointer) {
 		pthread_mutex_lock(&inst->lock);
-		for (size_t i = 0; i < KMEMU_WDF_BUCKETS && !found; i++)
-			for (struct kmemu_wdf_object *o = inst->buckets[i]; o && !found;
-			     o = o->hash_next)
-				for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
-					if ((void *)c->data == ContextPointer)
-						found = o;
+		struct kmemu_wdf_object *o;
+		size_t pos = 0;
+
+		while (!found && (o = kmemu__ptrset_next(&inst->registry, &pos)))
+			for (struct kmemu_wdf_context *c = o->contexts; c; c = c->next)
+				if ((void *)c->data == ContextPointer)
+					found = o;
 		pthread_mutex_unlock(&inst->lock);
 	}
 	if (!found) {

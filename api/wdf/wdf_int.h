@@ -115,7 +115,6 @@ struct kmemu_wdf_object {
 	PFN_WDF_OBJECT_CONTEXT_CLEANUP cleanup;    /* attribute callbacks with no context type */
 	PFN_WDF_OBJECT_CONTEXT_DESTROY destroy;
 	struct kmemu_wdf_tag *tags;                /* extra-reference holders (verifier on) */
-	struct kmemu_wdf_object *hash_next;        /* registry chain */
 	struct kmemu_wdf_object *deferred_next;    /* deferred-dispose queue */
 	struct kmemu_wdf_object *all_next;         /* every object of the driver (leak report) */
 	struct kmemu_wdf_object *all_prev;
@@ -148,13 +147,12 @@ struct kmemu_wdf_globals {
 };
 
 /* Everything the framework keeps per backend instance. */
-#define KMEMU_WDF_BUCKETS 1024
 struct kmemu_wdf_instance {
 	pthread_mutex_t lock;                      /* tree, registry, refcounts, lists */
 	struct kmemu_backend *backend;             /* owner */
 	struct kmemu_wdf_globals *drivers;         /* loaded drivers, newest first */
 	struct kmemu_wdf_object *deferred;         /* deletes waiting for PASSIVE_LEVEL */
-	struct kmemu_wdf_object *buckets[KMEMU_WDF_BUCKETS];  /* registry of live objects */
+	struct kmemu__ptrset registry;             /* live committed objects */
 	uint64_t n_objects;                        /* registered objects */
 	uint64_t serial;                           /* last creation serial */
 	uint64_t pool_limit;                       /* largest buffer: the machine's RAM */
@@ -317,6 +315,7 @@ struct kmemu_wdf_object *kmemu__wdf_object_new(struct kmemu_wdf_globals *g, size
  * callbacks never see a half-built object) and *@out is untouched.
  * Return: STATUS_SUCCESS; STATUS_WDF_PARENT_IS_SELF; STATUS_WDF_PARENT_ALREADY_ASSIGNED;
  * STATUS_DELETE_PENDING (object or parent no longer in the created state);
+ * STATUS_INSUFFICIENT_RESOURCES (the registry of live objects cannot grow);
  * STATUS_UNSUCCESSFUL (a handled bug check resolving the parent).
  */
 NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_ATTRIBUTES *a,
