@@ -156,7 +156,8 @@ struct kmemu__ptrset {
 int kmemu__ptrset_add(struct kmemu__ptrset *s, void *p);
 /* 1 when @p is in the set (0 for NULL). */
 int kmemu__ptrset_has(const struct kmemu__ptrset *s, const void *p);
-/* Remove @p; nothing when it is not in the set.  Never allocates. */
+/* Remove @p; nothing when it is not in the set.  Never allocates; frees
+ * the slots when the set becomes empty. */
 void kmemu__ptrset_del(struct kmemu__ptrset *s, const void *p);
 /* Free the slots; the set is empty again. */
 void kmemu__ptrset_fini(struct kmemu__ptrset *s);

@@ -9,7 +9,8 @@
  * instead of leaving tombstones, so a lookup stops at the first free slot
  * and chains stay as short as the load factor makes them, however many
  * adds and deletes came before.  The slots come from the counted heap, so
- * the fault simulator can fail a growth; the set is then unchanged.
+ * the fault simulator can fail a growth; the set is then unchanged.  The
+ * slots are freed when the last pointer leaves.
  */
 #include <stdint.h>
 #include "core.h"
@@ -108,7 +109,10 @@ void kmemu__ptrset_del(struct kmemu__ptrset *s, const void *p)
 		i = j;
 	}
 	s->slots[i] = NULL;
-	s->live--;
+	/* an empty set holds no memory, so once every object is gone the heap
+	 * is back where it was before the first one came */
+	if (!--s->live)
+		kmemu__ptrset_fini(s);
 }
 
 void kmemu__ptrset_fini(struct kmemu__ptrset *s)

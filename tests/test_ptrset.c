@@ -125,6 +125,33 @@ static void test_ptrset_add_has_del(void **state)
 	assert_u64_equal(heap_blocks(), blocks);
 }
 
+/* The last delete frees the slots: an emptied set holds no memory, and the
+ * next add makes a table again. */
+static void test_ptrset_empty_frees(void **state)
+{
+	struct kmemu__ptrset s = { 0 };
+	uint64_t blocks = heap_blocks();
+
+	(void)state;
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(kmemu__ptrset_add(&s, fake(i)), 0);
+	assert_u64_equal(heap_blocks(), blocks + 1);
+	for (size_t i = 0; i < 99; i++)
+		kmemu__ptrset_del(&s, fake(i));
+	assert_non_null(s.slots);
+	assert_true(kmemu__ptrset_has(&s, fake(99)));
+	kmemu__ptrset_del(&s, fake(99));
+	assert_int_equal(s.live, 0);
+	assert_int_equal(s.cap, 0);
+	assert_null(s.slots);
+	assert_u64_equal(heap_blocks(), blocks);
+	assert_false(kmemu__ptrset_has(&s, fake(99)));
+	assert_int_equal(kmemu__ptrset_add(&s, fake(7)), 0);
+	assert_true(kmemu__ptrset_has(&s, fake(7)));
+	kmemu__ptrset_del(&s, fake(7));
+	assert_u64_equal(heap_blocks(), blocks);
+}
+
 /* The table stays a power of two at most half full as it grows, every
  * pointer stays findable, and the iterator meets each exactly once. */
 static void test_ptrset_growth(void **state)
@@ -323,6 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		PTRSET_TEST(test_ptrset_empty),
 		PTRSET_TEST(test_ptrset_add_has_del),
+		PTRSET_TEST(test_ptrset_empty_frees),
 		PTRSET_TEST(test_ptrset_growth),
 		PTRSET_TEST(test_ptrset_delete_wraps),
 		PTRSET_TEST(test_ptrset_alloc_failure),
