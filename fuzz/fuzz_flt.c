@@ -33,6 +33,7 @@
 #include <fltkernel.h>
 #include <kmemu/kmemu.h>
 #include <kmemu/flt.h>
+#include "fuzz_emu.h"
 
 #define N_SLOTS 16
 
@@ -242,39 +243,25 @@ static void run_record(const uint8_t *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int opened;
 	FLT_CONTEXT_REGISTRATION regs[16];
 	FLT_REGISTRATION reg;
 	struct kmemu_stats before, after;
 	struct kmemu_flt_stats fs;
 	static char driver;
-	static PFILE_OBJECT warm[200];
 	unsigned n;
 	size_t off;
 	const char *why;
 	NTSTATUS st;
 
-	if (!opened) {
-		struct kmemu_config cfg;
-
-		/* small RAM: kmemu_check() walks it after every input */
-		kmemu_config_default(&cfg);
-		cfg.ram_bytes = 4u << 20;
-		cfg.user_space_bytes = 64u << 20;
-		if (kmemu_backend_use("emu", &cfg))
-			abort();
+	/* small RAM: kmemu_check() walks it after every input */
+	if (fuzz_emu_open_once(4u << 20, 64u << 20, KMEMU_PLACE_DEFAULT)) {
 		kmemu_flt_set_leak_handler(on_leak, NULL);
 		kmemu_flt_set_unload_wait(0);
-		/* grow the live set once, so its capacity is not counted per input */
+		/* make the Filter Manager state once, so it is not counted per
+		 * input (the live set frees its slots whenever it empties) */
 		if (kmemu_flt_volume_create("warm", 0, &volume))
 			abort();
-		for (unsigned i = 0; i < 200; i++)
-			if (kmemu_flt_file_open(volume, "w", &warm[i]))
-				abort();
-		for (unsigned i = 0; i < 200; i++)
-			kmemu_flt_file_close(warm[i]);
 		kmemu_flt_volume_destroy(volume);
-		opened = 1;
 	}
 	if (size < 1)
 		return 0;

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <wdm.h>
 #include <kmemu/kmemu.h>
+#include "fuzz_emu.h"
 
 #define MAX_SECTIONS 8
 #define MAX_VIEWS 16
@@ -290,20 +291,10 @@ static void op_alias(const uint8_t *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int opened;
 	struct kmemu_stats before, after;
 	const char *why;
 
-	if (!opened) {
-		struct kmemu_config cfg;
-
-		kmemu_config_default(&cfg);
-		cfg.ram_bytes = 64u << 20;
-		cfg.user_space_bytes = 1ull << 30;
-		if (kmemu_backend_use("emu", &cfg))
-			abort();
-		opened = 1;
-	}
+	fuzz_emu_open_once(64u << 20, 1ull << 30, KMEMU_PLACE_DEFAULT);
 	kmemu_process_current(&procs[0]);
 	cur = 0;
 	if (kmemu_process_create("fuzz", &procs[1]) ||

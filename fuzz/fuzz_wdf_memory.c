@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <kmemu/wdf.h>
+#include "fuzz_emu.h"
 
 #define MAX_OBJS 16
 #define ARENA 4096
@@ -277,22 +278,14 @@ static void check_bugcheck(const struct kmemu_bugcheck_report *rep)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int opened;
 	static void (*const ops[])(void *) = { op_create, op_prealloc, op_assign, op_get, op_copy,
 					       op_copy, op_delete, op_ref };
 	struct kmemu_stats before, after;
 	const char *why;
 
-	if (!opened) {
-		struct kmemu_config cfg;
-
-		kmemu_config_default(&cfg);
-		cfg.ram_bytes = 16u << 20;
-		if (kmemu_backend_use("emu", &cfg))
-			abort();
+	if (fuzz_emu_open_once(16u << 20, 0, KMEMU_PLACE_DEFAULT)) {
 		load_driver(1, 0);  /* the framework instance is made once and kept */
 		kmemu_wdf_driver_unload(drv);
-		opened = 1;
 	}
 	kmemu_stats_get(&before);
 	n_objs = 0;

@@ -31,6 +31,7 @@
 #include <wdf.h>
 #include <kmemu/wdf.h>
 #include <wds_lib.h>
+#include "fuzz_emu.h"
 
 #define N_REQ 4
 #define MAX_MEM 16
@@ -206,20 +207,12 @@ static void check_bugcheck(const struct kmemu_bugcheck_report *rep)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int opened;
 	struct kmemu_stats before, after;
 	const char *why;
 
-	if (!opened) {
-		struct kmemu_config cfg;
-
-		kmemu_config_default(&cfg);
-		cfg.ram_bytes = 16u << 20;
-		if (kmemu_backend_use("emu", &cfg))
-			abort();
+	if (fuzz_emu_open_once(16u << 20, 0, KMEMU_PLACE_DEFAULT)) {
 		setup(1);  /* tables grown on first use stay: not a leak */
 		teardown();
-		opened = 1;
 	}
 	kmemu_stats_get(&before);
 	setup(size ? data[0] & 1 : 1);

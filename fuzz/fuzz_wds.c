@@ -33,6 +33,7 @@
 #include <string.h>
 #include <wds_lib.h>
 #include <kmemu/kmemu.h>
+#include "fuzz_emu.h"
 
 #define MAX_LIVE 16
 #define RING 8
@@ -242,21 +243,11 @@ static void do_free_odd(const uint8_t *r, uint32_t arg)
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int opened;
 	struct kmemu_stats st;
 	const char *why;
 
-	if (!opened) {
-		struct kmemu_config cfg;
-
-		kmemu_config_default(&cfg);
-		cfg.ram_bytes = RAM_BYTES;
-		cfg.placement = KMEMU_PLACE_SCATTER;
-		if (kmemu_backend_use("emu", &cfg))
-			abort();
+	if (fuzz_emu_open_once(RAM_BYTES, 0, KMEMU_PLACE_SCATTER))
 		kmemu_process_current(&procs[0]);
-		opened = 1;
-	}
 	kmemu_fault_set(NULL);
 	cur = 0;
 	kmemu_process_attach(procs[0], NULL);
