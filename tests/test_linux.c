@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/memfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -369,6 +370,44 @@ static void test_linux_no_hugetlb(void **state)
 	assert_ptr_equal(kb, BAD_KB);
 	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
 	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+}
+
+/* The probe finds a 2 MiB page; at the allocation the 2 MiB pool is empty and
+ * the kernel has no 1 GiB pool at all (ENODEV). */
+static int fake_memfd_no_1g(const char *name, unsigned flags)
+{
+	if (!strcmp(name, "kmemu-probe"))
+		return memfd_create(name, MFD_CLOEXEC);
+	if ((flags & MFD_HUGETLB) && (flags & MFD_HUGE_1GB) == MFD_HUGE_1GB) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (flags & MFD_HUGETLB) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return memfd_create(name, flags);
+}
+
+/* A CONTIG buffer past one huge page falls back to a 1 GiB page; when that
+ * try fails too, the 2 MiB answer (out of memory) is the status, not the
+ * fallback's ENODEV. */
+static void test_linux_contig_1g_fallback(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	WD_KERNEL_BUFFER *kb = BAD_KB;
+
+	(void)state;
+	assert_int_equal(linux_syscall_set("memfd_create", (linux_syscall_ptr)fake_memfd_no_1g), 0);
+	assert_status(kmemu_backend_open("linux", NULL, &b), STATUS_SUCCESS);
+	assert_true(kmemu_backend_caps(b) & KMEMU_CAP_CONTIG);
+	old = kmemu_backend_set_current(b);
+	assert_wd(WDS_SharedBufferAlloc(3 * KT_MIB, KER_BUF_ALLOC_CONTIG, &kb), WD_INSUFFICIENT_RESOURCES);
+	assert_ptr_equal(kb, BAD_KB);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, KER_BUF_ALLOC_CONTIG, &kb), WD_INSUFFICIENT_RESOURCES);
+	assert_ptr_equal(kb, BAD_KB);
 	kmemu_backend_set_current(old);
 	kmemu_backend_close(b);
 }
@@ -996,6 +1035,7 @@ int main(void)
 		LINUX_TEST(test_linux_pidfd_getfd),
 		LINUX_TEST(test_linux_phys),
 		LINUX_TEST(test_linux_hugetlb_contig),
+		LINUX_TEST(test_linux_contig_1g_fallback),
 		LINUX_TEST(test_linux_section_agent),
 		LINUX_TEST(test_linux_section_kernel_answers),
 	};

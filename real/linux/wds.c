@@ -254,9 +254,11 @@ static uint32_t buffer_new(struct linux_machine *m, uint64_t bytes, uint32_t opt
 	} else {
 		rc = buffer_back(m, b, LINUX_HUGE_2M);
 		/* several 2 MiB pages that are not adjacent: a 1 GiB page is
-		 * contiguous by construction, if the machine has them */
-		if (rc && bytes > LINUX_HUGE_2M)
-			rc = buffer_back(m, b, LINUX_HUGE_1G);
+		 * contiguous by construction, if the machine has them.  That
+		 * try is opportunistic: when it fails too (no 1 GiB pool is
+		 * ENODEV on kernels without one) the 2 MiB answer stands. */
+		if (rc && bytes > LINUX_HUGE_2M && buffer_back(m, b, LINUX_HUGE_1G) == WD_STATUS_SUCCESS)
+			rc = WD_STATUS_SUCCESS;
 	}
 	if (rc == WD_STATUS_SUCCESS && b->map_size / LINUX_PAGE_SIZE > m->frames_total - m->frames_used) {
 		/* whole huge pages went past the budget */
