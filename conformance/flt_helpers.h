@@ -104,6 +104,23 @@ static inline PFLT_CONTEXT fh_alloc(PFLT_FILTER f, FLT_CONTEXT_TYPE t, SIZE_T si
 	return c;
 }
 
+/* Free KMEMU_FLT_QUARANTINE variable-sized file contexts of @f, which pushes
+ * every block freed before them out of the quarantine (to its lookaside
+ * list or the heap); 0, or -1 when an allocation failed. */
+static inline int fh_push_quarantine(PFLT_FILTER f)
+{
+	PFLT_CONTEXT c[KMEMU_FLT_QUARANTINE];
+	int rc = 0;
+
+	for (unsigned i = 0; i < KMEMU_FLT_QUARANTINE; i++)
+		if (FltAllocateContext(f, FLT_FILE_CONTEXT, 1000 + i, PagedPool, &c[i]))
+			rc = -1;
+	for (unsigned i = 0; i < KMEMU_FLT_QUARANTINE; i++)
+		if (c[i])
+			FltReleaseContext(c[i]);
+	return rc;
+}
+
 struct fh_world {
 	PFLT_FILTER f;
 	PFLT_VOLUME v;

@@ -211,6 +211,20 @@ static PFLT_CONTEXT alloc_ok(PFLT_FILTER f, FLT_CONTEXT_TYPE t, SIZE_T size, POO
 	return c;
 }
 
+/* Free @n variable-sized file contexts of @f: as many blocks freed before
+ * them leave the quarantine (oldest first) for their lookaside list or the
+ * heap. */
+static void push_quarantine(PFLT_FILTER f, unsigned n)
+{
+	PFLT_CONTEXT c[KMEMU_FLT_QUARANTINE];
+
+	assert_true(n <= KMEMU_FLT_QUARANTINE);
+	for (unsigned i = 0; i < n; i++)
+		c[i] = alloc_ok(f, FLT_FILE_CONTEXT, 1000 + i, PagedPool);
+	for (unsigned i = 0; i < n; i++)
+		FltReleaseContext(c[i]);
+}
+
 /* Fresh emulator; the Filter Manager state and its live set exist before
  * KT_BEGIN() (kept capacity is not a leak). */
 static int setup(void **state)
@@ -472,9 +486,21 @@ static void test_flt_allocate_memory_contents(void **state)
 	memcpy(a, "old bytes of a released context", 32);
 	FltReleaseContext(a);
 #ifdef TEST_ASAN
-	/* on the lookaside list the bytes are off limits to the driver */
+	/* in the quarantine the bytes are off limits to the driver */
 	assert_true(__asan_address_is_poisoned(a));
 	assert_true(__asan_address_is_poisoned((char *)a + 31));
+#endif
+	/* the next allocation does not get a's address (the quarantine) */
+	b = alloc_ok(f, FLT_STREAM_CONTEXT, 32, PagedPool);
+	assert_ptr_not_equal(a, b);
+	assert_memory_equal(b, poison, 32);
+	FltReleaseContext(b);
+	/* once out of the quarantine, the lookaside list hands a out again with
+	 * the old bytes (LIFO: b, freed after a, is still in the quarantine) */
+	push_quarantine(f, KMEMU_FLT_QUARANTINE - 1);
+#ifdef TEST_ASAN
+	/* on the lookaside list too */
+	assert_true(__asan_address_is_poisoned(a));
 #endif
 	b = alloc_ok(f, FLT_STREAM_CONTEXT, 32, PagedPool);
 	assert_ptr_equal(a, b);
@@ -719,6 +745,101 @@ static void test_flt_use_after_release_reported(void **state)
 	kmemu_bugcheck_set_handler(NULL, NULL);
 	world_end(&w);                         /* the file close deletes it */
 	assert_int_equal(n_cleanup, 2);
+	FLT_CLEAN();
+}
+
+/* A released context's address is not handed out again at once (the
+ * quarantine), so a stale pointer is reported even after the next
+ * allocation of its size, and the new owner's context is untouched: fixed
+ * (lookaside), variable, invalid pool type, deferred release.  After
+ * KMEMU_FLT_QUARANTINE other frees the block is reused (the limit). */
+static void test_flt_stale_pointer_after_reuse(void **state)
+{
+	static const struct { SIZE_T size; POOL_TYPE pool; } kinds[] = {
+		{ 32, PagedPool }, { 32, NonPagedPool }, { 500, PagedPool }, { 32, (POOL_TYPE)77 },
+	};
+	struct world w;
+	struct kmemu_flt_stats s0, s1;
+	uint8_t *a, *b;
+	KT_BEGIN();
+
+	(void)state;
+	world_make(&w, 0);
+	for (size_t k = 0; k < KT_ARRAY_SIZE(kinds); k++) {
+		reset_records();
+		kmemu_bugcheck_set_handler(on_bugcheck, NULL);
+		a = alloc_ok(w.f, FLT_FILE_CONTEXT, kinds[k].size, kinds[k].pool);
+		memset(a, 'A', kinds[k].size);
+		FltReleaseContext(a);
+		assert_status(kmemu_flt_stats_get(&s0), STATUS_SUCCESS);
+		assert_true(s0.quarantined >= 1);
+		b = alloc_ok(w.f, FLT_FILE_CONTEXT, kinds[k].size, kinds[k].pool);
+		assert_ptr_not_equal(a, b);
+		memset(b, 'B', kinds[k].size);
+		/* every use of the stale pointer is the 0x6E report and does nothing */
+		FltReleaseContext(a);
+		assert_int_equal(n_bugchecks, 1);
+		assert_int_equal(last_bc.code, FLTMGR_FILE_SYSTEM);
+		assert_int_equal(last_bc.param[0], 0x6E);
+		assert_ptr_equal((void *)last_bc.param[1], a);
+		FltReferenceContext(a);
+		FltDeleteContext(a);
+		assert_status(FltSetFileContext(w.in, w.fo, FLT_SET_CONTEXT_KEEP_IF_EXISTS, a, NULL),
+			      STATUS_INVALID_PARAMETER);
+		assert_int_equal(n_bugchecks, 4);
+		/* b is intact: its bytes, one reference */
+		for (SIZE_T i = 0; i < kinds[k].size; i++)
+			assert_int_equal(b[i], 'B');
+		assert_int_equal(n_cleanup, 1);
+		FltReleaseContext(b);
+		assert_int_equal(n_cleanup, 2);
+		assert_ptr_equal(last_cleanup, b);
+		assert_int_equal(n_bugchecks, 4);
+		kmemu_bugcheck_set_handler(NULL, NULL);
+	}
+	/* a release deferred from DISPATCH_LEVEL goes through the quarantine too */
+	kmemu_bugcheck_set_handler(on_bugcheck, NULL);
+	n_bugchecks = 0;
+	a = alloc_ok(w.f, FLT_FILE_CONTEXT, 32, NonPagedPool);
+	assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+	FltReleaseContext(a);
+	assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+	assert_status(kmemu_flt_drain(), STATUS_SUCCESS);
+	b = alloc_ok(w.f, FLT_FILE_CONTEXT, 32, NonPagedPool);
+	assert_ptr_not_equal(a, b);
+	FltReferenceContext(a);
+	assert_int_equal(n_bugchecks, 1);
+	FltReleaseContext(b);
+	/* the limit: KMEMU_FLT_QUARANTINE frees later a's block serves again, and
+	 * the stale pointer is the new context (no report) */
+	a = alloc_ok(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
+	FltReleaseContext(a);
+	push_quarantine(w.f, KMEMU_FLT_QUARANTINE);
+	b = alloc_ok(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
+	assert_ptr_equal(a, b);
+	FltReferenceContext(a);                /* aliases b: no report */
+	assert_int_equal(n_bugchecks, 1);
+	FltReleaseContext(a);
+	FltReleaseContext(b);
+	/* the quarantine never holds more than KMEMU_FLT_QUARANTINE blocks;
+	 * kmemu_flt_quarantine_flush() ends it (fixed blocks to their lists) */
+	assert_status(kmemu_flt_stats_get(&s0), STATUS_SUCCESS);
+	assert_u64_equal(s0.quarantined, KMEMU_FLT_QUARANTINE);
+	FLT_CHECK();
+	assert_status(kmemu_flt_quarantine_flush(), STATUS_SUCCESS);
+	assert_status(kmemu_flt_stats_get(&s1), STATUS_SUCCESS);
+	assert_u64_equal(s1.quarantined, 0);
+	assert_u64_equal(s1.lookaside_free, s0.lookaside_free);
+	FLT_CHECK();
+	a = alloc_ok(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
+	FltReleaseContext(a);
+	assert_status(kmemu_flt_quarantine_flush(), STATUS_SUCCESS);
+	assert_ptr_equal(alloc_ok(w.f, FLT_STREAM_CONTEXT, 32, PagedPool), a);
+	FltReleaseContext(a);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	world_end(&w);
+	assert_status(kmemu_flt_stats_get(&s1), STATUS_SUCCESS);
+	assert_u64_equal(s1.quarantined, 0);   /* the unload took the filter's blocks */
 	FLT_CLEAN();
 }
 
@@ -1449,6 +1570,9 @@ static uint32_t oom_alloc_set_get(void *ctx)
 	for (int i = 0; i < 3; i++)
 		if (c[i])
 			FltReleaseContext(c[i]);
+	/* freed blocks wait in the quarantine: end it, so the heap count the
+	 * loop compares is back where it was */
+	kmemu_flt_quarantine_flush();
 	return (uint32_t)rc;
 }
 
@@ -1510,6 +1634,7 @@ int main(void)
 		FLT_TEST(test_flt_release_deferred_at_dispatch),
 		FLT_TEST(test_flt_irql_reports),
 		FLT_TEST(test_flt_use_after_release_reported),
+		FLT_TEST(test_flt_stale_pointer_after_reuse),
 		FLT_TEST(test_flt_set_get_delete_each_type),
 		FLT_TEST(test_flt_set_bad_objects),
 		FLT_TEST(test_flt_model_lifetimes),

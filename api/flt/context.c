@@ -9,9 +9,17 @@
  * again returns the old bytes, and a fresh block is filled with
  * KMEMU_FLT_POISON.  An invalid PoolType bypasses the lookaside list (the
  * seed's "unexpected behaviour"): a poisoned block straight from the heap.
- * While a block waits on a lookaside list its minifilter portion is made
- * inaccessible to valgrind and ASan, so a driver reading a released context
- * is caught there too.
+ *
+ * A freed block first waits in a quarantine (flt_impl.h) until
+ * KMEMU_FLT_QUARANTINE other blocks were freed after it; only then may a
+ * lookaside list or the heap hand its address out again.  Without it the
+ * lookaside list (LIFO) would give the very next allocation of that size the
+ * released address, put it back into the live set, and a stale pointer would
+ * pass for the new owner's context.  While a block waits in the quarantine
+ * or on a lookaside list its minifilter portion is made inaccessible to
+ * valgrind and ASan, so a driver reading a released context is caught there
+ * too; its bytes are kept, so the lookaside list still returns the previous
+ * user's bytes.
  *
  * A context pointer that is not live (released for the last time, reclaimed
  * at unload, never allocated) is reported as FLTMGR_FILE_SYSTEM (0xF5)
@@ -139,13 +147,99 @@ void kmemu__flt_report_dead(const char *fn, const void *p)
 
 /* ---- freeing -------------------------------------------------------------------------------- */
 
+/* Bytes of @c's minifilter portion the block holds (the registered size
+ * for a lookaside block). */
+static size_t ctx_bytes(const struct flt_ctx *c)
+{
+	return c->is_lookaside ? c->cls->size : c->size;
+}
+
+/* Hand @c, freed and out of the quarantine, to its lookaside list (bytes
+ * kept, still poisoned); 0, or -1 when the heap must take it (lock held). */
+static int ctx_to_lookaside(struct flt_state *st, struct flt_ctx *c)
+{
+	struct flt_class *cls = c->cls;
+	int li = c->is_paged;
+
+	if (!c->is_lookaside || cls->depth[li] >= KMEMU_FLT_LOOKASIDE_DEPTH)
+		return -1;
+	c->next = cls->free_list[li];
+	cls->free_list[li] = c;
+	cls->depth[li]++;
+	st->n_lookaside++;
+	return 0;
+}
+
+/*
+ * quarantine_put() - append the freed block @c to the quarantine; when that
+ * makes it longer than KMEMU_FLT_QUARANTINE, the oldest block leaves for its
+ * lookaside list, or is returned for the caller to free on the heap.
+ * Context: st->lock held; @c's portion already poisoned.
+ * Return: a block to kmemu__free() after the unlock (portion unpoisoned
+ * first), or NULL.
+ */
+static struct flt_ctx *quarantine_put(struct flt_state *st, struct flt_ctx *c)
+{
+	struct flt_ctx *old;
+
+	c->next = NULL;
+	if (st->quar_tail)
+		st->quar_tail->next = c;
+	else
+		st->quar_head = c;
+	st->quar_tail = c;
+	st->n_quarantine++;
+	st->n_quarantine_lookaside += c->is_lookaside;
+	if (st->n_quarantine <= KMEMU_FLT_QUARANTINE)
+		return NULL;
+	old = st->quar_head;
+	if (!(st->quar_head = old->next))
+		st->quar_tail = NULL;
+	st->n_quarantine--;
+	st->n_quarantine_lookaside -= old->is_lookaside;
+	return ctx_to_lookaside(st, old) ? old : NULL;
+}
+
+kmemu_status kmemu_flt_quarantine_flush(void)
+{
+	struct flt_ctx *heap = NULL;
+	struct flt_state *st;
+	kmemu_status rc;
+
+	if (!(st = kmemu__flt_state(NULL, &rc)))
+		return rc;
+	pthread_mutex_lock(&st->lock);
+	while (st->quar_head) {
+		struct flt_ctx *c = st->quar_head;
+
+		st->quar_head = c->next;
+		if (ctx_to_lookaside(st, c)) {
+			UNPOISON(FLT_CTX_USER(c), ctx_bytes(c));
+			c->next = heap;
+			heap = c;
+		}
+	}
+	st->quar_tail = NULL;
+	st->n_quarantine = 0;
+	st->n_quarantine_lookaside = 0;
+	pthread_mutex_unlock(&st->lock);
+	while (heap) {
+		struct flt_ctx *c = heap;
+
+		heap = c->next;
+		kmemu__free(c);
+	}
+	return STATUS_SUCCESS;
+}
+
 void kmemu__flt_ctx_finish(struct flt_state *st, struct flt_ctx *c)
 {
 	struct flt_filter *f = c->filter;
 	struct flt_class *cls = c->cls;
 	PFLT_CONTEXT_FREE_CALLBACK free_cb = cls->alloc_cb ? cls->free_cb : NULL;
 	FLT_CONTEXT_TYPE type = c->type;
-	int li = c->is_paged;
+	struct flt_ctx *heap = NULL;
+	size_t heap_bytes = 0;
 
 	if (cls->cleanup)
 		cls->cleanup(FLT_CTX_USER(c), type);
@@ -159,24 +253,24 @@ void kmemu__flt_ctx_finish(struct flt_state *st, struct flt_ctx *c)
 	f->n_live--;
 	st->n_contexts--;
 	c->is_pending = 0;
-	if (c->is_lookaside && cls->depth[li] < KMEMU_FLT_LOOKASIDE_DEPTH) {
-		/* back on the lookaside list: the bytes stay as they are */
-		c->next = cls->free_list[li];
-		cls->free_list[li] = c;
-		cls->depth[li]++;
-		st->n_lookaside++;
-		POISON(FLT_CTX_USER(c), cls->size);
+	if (!free_cb) {
+		/* the bytes stay as they are (the lookaside list hands them out
+		 * again); the address is not reused before KMEMU_FLT_QUARANTINE
+		 * other blocks were freed */
+		POISON(FLT_CTX_USER(c), ctx_bytes(c));
+		if ((heap = quarantine_put(st, c)))
+			heap_bytes = ctx_bytes(heap);
 		c = NULL;
 	}
 	pthread_cond_broadcast(&st->changed);
 	pthread_mutex_unlock(&st->lock);
 	/* @f may be gone from here on (its unload waited for this context) */
-	if (!c)
-		return;
-	if (free_cb)
+	if (heap) {
+		UNPOISON(FLT_CTX_USER(heap), heap_bytes);
+		kmemu__free(heap);
+	}
+	if (c)
 		free_cb(c, type);
-	else
-		kmemu__free(c);
 }
 
 void kmemu__flt_put_unlock(struct flt_state *st, struct flt_ctx *c, int defer)
@@ -196,6 +290,23 @@ void kmemu__flt_put_unlock(struct flt_state *st, struct flt_ctx *c, int defer)
 
 void kmemu__flt_lookaside_free(struct flt_state *st, struct flt_filter *f)
 {
+	struct flt_ctx **pp = &st->quar_head;
+
+	st->quar_tail = NULL;
+	while (*pp) {
+		struct flt_ctx *c = *pp;
+
+		if (c->filter != f) {
+			st->quar_tail = c;
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		st->n_quarantine--;
+		st->n_quarantine_lookaside -= c->is_lookaside;
+		UNPOISON(FLT_CTX_USER(c), ctx_bytes(c));
+		kmemu__free(c);
+	}
 	for (int i = 0; i < FLT_N_TYPES; i++)
 		for (unsigned k = 0; k < f->types[i].n_fixed; k++) {
 			struct flt_class *cls = &f->types[i].fixed[k];
@@ -293,6 +404,7 @@ NTSTATUS FLTAPI FltAllocateContext(PFLT_FILTER Filter, FLT_CONTEXT_TYPE ContextT
 	struct flt_filter *f;
 	struct flt_class *cls;
 	struct flt_ctx *c;
+	PFLT_CONTEXT_FREE_CALLBACK free_cb;
 	kmemu_status rc;
 	int ti, is_lookaside, line;
 
@@ -324,15 +436,15 @@ NTSTATUS FLTAPI FltAllocateContext(PFLT_FILTER Filter, FLT_CONTEXT_TYPE ContextT
 		pthread_mutex_unlock(&st->lock);
 		return rc;
 	}
+	/* @cls lives in @f, which the driver's allocate callback may unload */
+	free_cb = cls->alloc_cb ? cls->free_cb : NULL;
 	c = ctx_block(st, cls, ContextSize, PoolType, ContextType, &is_lookaside);
 	if (!c) {
 		pthread_mutex_unlock(&st->lock);
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
-	if (cls->alloc_cb && (kmemu__flt_lookup(st, f, FK_FILTER) != f || f->is_unloading)) {
-		/* unloaded while the driver's callback ran */
-		PFLT_CONTEXT_FREE_CALLBACK free_cb = cls->free_cb;
-
+	if (free_cb && (kmemu__flt_lookup(st, f, FK_FILTER) != f || f->is_unloading)) {
+		/* unloaded (or unloading) while the driver's callback ran */
 		pthread_mutex_unlock(&st->lock);
 		free_cb(c, ContextType);
 		return STATUS_FLT_DELETING_OBJECT;
@@ -347,8 +459,8 @@ NTSTATUS FLTAPI FltAllocateContext(PFLT_FILTER Filter, FLT_CONTEXT_TYPE ContextT
 			c = NULL;
 		}
 		pthread_mutex_unlock(&st->lock);
-		if (c && cls->alloc_cb)
-			cls->free_cb(c, ContextType);
+		if (c && free_cb)
+			free_cb(c, ContextType);
 		else if (c)
 			kmemu__free(c);
 		return STATUS_INSUFFICIENT_RESOURCES;

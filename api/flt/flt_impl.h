@@ -12,9 +12,11 @@
  * linked list (one per owner, keyed by instance or, for volume contexts, by
  * filter); attaching takes a reference for the owner.  At refcount zero the
  * context leaves the live set at once, then - with no lock held - its
- * cleanup callback runs and it goes back to its lookaside list (fixed
- * sizes: bytes kept), to the heap (variable sizes, invalid pool types) or to
- * the driver's free callback.  Driver callbacks are never called with the
+ * cleanup callback runs and it enters the quarantine (a FIFO of the last
+ * KMEMU_FLT_QUARANTINE freed blocks, so a stale pointer stays dead for a
+ * while); the block pushed out of it goes back to its lookaside list (fixed
+ * sizes: bytes kept) or to the heap (variable sizes, invalid pool types).
+ * Blocks of the driver's allocate callback go to its free callback at once.  Driver callbacks are never called with the
  * lock held.
  *
  * Portable C11 + pthreads: no Linux-only headers here.
@@ -174,7 +176,7 @@ struct flt_ctx {
 	const void *key;                     /* instance (or filter for volumes) */
 	struct flt_ctx *owner_next;          /* owner's list */
 	struct flt_ctx *live_prev, *live_next;  /* filter's live list */
-	struct flt_ctx *next;                /* lookaside, deferred or teardown chain */
+	struct flt_ctx *next;                /* lookaside, quarantine, deferred or teardown chain */
 	const void *caller;                  /* FltAllocateContext return address */
 	const char *file;                    /* kmemu_flt_site(), or NULL */
 	int line;                            /* its line, or 0 */
@@ -211,6 +213,9 @@ struct flt_state {
 	pthread_t worker;                    /* runs deferred releases */
 	uint64_t n_contexts;                 /* live contexts, all filters */
 	uint64_t n_lookaside;                /* free contexts on lookaside lists */
+	struct flt_ctx *quar_head, *quar_tail;  /* the quarantine, oldest first (via ->next) */
+	uint64_t n_quarantine;               /* blocks in it, at most KMEMU_FLT_QUARANTINE */
+	uint64_t n_quarantine_lookaside;     /* of them, blocks of a lookaside list */
 	uint64_t n_fobjs, n_streams;         /* open file objects, live streams */
 	uint64_t n_leaks;                    /* leak reports */
 };
@@ -256,7 +261,7 @@ void kmemu__flt_ctx_finish(struct flt_state *st, struct flt_ctx *c);
 void kmemu__flt_detach_all(struct flt_ctx **head, const void *key, struct flt_ctx **chain);
 /* Drop the owner reference of every context on @chain (no lock held). */
 void kmemu__flt_put_chain(struct flt_state *st, struct flt_ctx *chain);
-/* Free the lookaside lists of @f (lock held). */
+/* Free the lookaside lists of @f and its blocks in the quarantine (lock held). */
 void kmemu__flt_lookaside_free(struct flt_state *st, struct flt_filter *f);
 /* The context on *@head keyed @key, or NULL (lock held). */
 struct flt_ctx *kmemu__flt_find(struct flt_ctx **head, const void *key);

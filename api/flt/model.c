@@ -674,6 +674,20 @@ static const char *flt_check_locked(struct flt_state *st)
 	}
 	if (why)
 		return why;
+	{
+		uint64_t nq = 0, nql = 0;
+		struct flt_ctx *last = NULL;
+
+		for (struct flt_ctx *c = st->quar_head; c; last = c, c = c->next) {
+			nq++;
+			nql += c->is_lookaside;
+			if (kmemu__ptrset_has(&st->set, c))
+				return "a context in the quarantine is live";
+		}
+		if (nq != st->n_quarantine || nql != st->n_quarantine_lookaside ||
+		    last != st->quar_tail || nq > KMEMU_FLT_QUARANTINE)
+			return "the quarantine's counts or tail are wrong";
+	}
 	if (objects != st->set_live)
 		return "the live set holds other objects than the model";
 	if (contexts != st->n_contexts || lookaside != st->n_lookaside || fobjs != st->n_fobjs ||

@@ -293,7 +293,8 @@ kmemu_status kmemu_flt_stats_get(struct kmemu_flt_stats *out)
 	for (struct flt_transaction *t = st->transactions; t; t = t->next)
 		out->transactions++;
 	out->live_contexts = st->n_contexts;
-	out->lookaside_free = st->n_lookaside;
+	out->lookaside_free = st->n_lookaside + st->n_quarantine_lookaside;
+	out->quarantined = st->n_quarantine;
 	out->deferred_pending = st->n_deferred;
 	out->file_objects = st->n_fobjs;
 	out->streams = st->n_streams;

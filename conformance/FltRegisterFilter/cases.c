@@ -199,6 +199,7 @@ KMEMU_CASE(lookasides, R "two-lookaside-lists", FH_CAPS, R "two-lookasides")
 	memset(n, 0x22, 32);
 	FltReleaseContext(p);
 	FltReleaseContext(n);
+	KMEMU_SETUP_NT(kmemu_flt_quarantine_flush());   /* both on their lists now */
 	KMEMU_EXPECT_TRUE(fh_alloc(f, FLT_FILE_CONTEXT, 32, NonPagedPool) == n);
 	KMEMU_EXPECT_TRUE(fh_all(n, 32, 0x22));
 	KMEMU_EXPECT_TRUE(fh_alloc(f, FLT_FILE_CONTEXT, 32, PagedPool) == p);

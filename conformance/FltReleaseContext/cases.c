@@ -140,6 +140,51 @@ KMEMU_CASE(after_release, L "use-after-release", FH_CAPS | KMEMU_CAP_BUGCHECK,
 	FltUnregisterFilter(w.f);
 }
 
+KMEMU_CASE(after_reuse, L "use-after-reuse", FH_CAPS | KMEMU_CAP_BUGCHECK,
+	   L "no-use-after-reuse " L "quarantine")
+{
+	static const SIZE_T sizes[2] = { 32, 300 };   /* fixed (lookaside), variable */
+	struct fh_world w;
+	uint8_t *a, *b;
+
+	fh_world(&w, 0);
+	kmemu_bugcheck_set_handler(fh_on_bugcheck, NULL);
+	for (int k = 0; k < 2; k++) {
+		fh_bugchecks = fh_cleanups = 0;
+		a = fh_alloc(w.f, FLT_FILE_CONTEXT, sizes[k], PagedPool);
+		FltReleaseContext(a);
+		b = fh_alloc(w.f, FLT_FILE_CONTEXT, sizes[k], PagedPool);
+		KMEMU_EXPECT_TRUE(a != b);
+		memset(b, 0x6B, sizes[k]);
+		FltReleaseContext(a);
+		KMEMU_EXPECT_EQ(fh_bugchecks, 1);
+		KMEMU_EXPECT_EQ(fh_bc.code, FLTMGR_FILE_SYSTEM);
+		KMEMU_EXPECT_EQ(fh_bc.param[0], 0x6E);
+		KMEMU_EXPECT_EQ(fh_bc.param[1], (uintptr_t)a);
+		FltReferenceContext(a);
+		KMEMU_EXPECT_NT(FltSetFileContext(w.in, w.fo, FLT_SET_CONTEXT_KEEP_IF_EXISTS, a, NULL),
+				STATUS_INVALID_PARAMETER);
+		KMEMU_EXPECT_EQ(fh_bugchecks, 3);
+		KMEMU_EXPECT_TRUE(fh_all(b, sizes[k], 0x6B));
+		KMEMU_EXPECT_EQ(fh_cleanups, 1);
+		FltReleaseContext(b);              /* its one reference */
+		KMEMU_EXPECT_EQ(fh_cleanups, 2);
+		KMEMU_EXPECT_TRUE(fh_last == b);
+		KMEMU_EXPECT_EQ(fh_bugchecks, 3);
+	}
+	/* the quarantine's length: KMEMU_FLT_QUARANTINE frees later the block is reused */
+	a = fh_alloc(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
+	memset(a, 0x4F, 32);
+	FltReleaseContext(a);
+	KMEMU_EXPECT_TRUE(fh_push_quarantine(w.f) == 0);
+	b = fh_alloc(w.f, FLT_STREAM_CONTEXT, 32, PagedPool);
+	KMEMU_EXPECT_TRUE(a == b);
+	KMEMU_EXPECT_TRUE(fh_all(b, 32, 0x4F));
+	FltReleaseContext(b);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	FltUnregisterFilter(w.f);
+}
+
 KMEMU_CASE(over_release, L "over-release-attached", FH_CAPS | KMEMU_CAP_BUGCHECK,
 	   L "over-release")
 {
@@ -196,6 +241,7 @@ KMEMU_CASE(matching, L "matching-releases", FH_CAPS, L "matching-release")
 
 const struct kmemu_case *const kmemu_cases_FltReleaseContext[] = {
 	KMEMU_CASE_REF(counts), KMEMU_CASE_REF(no_cleanup), KMEMU_CASE_REF(deferred),
-	KMEMU_CASE_REF(irql_rules), KMEMU_CASE_REF(after_release), KMEMU_CASE_REF(over_release),
+	KMEMU_CASE_REF(irql_rules), KMEMU_CASE_REF(after_release), KMEMU_CASE_REF(after_reuse),
+	KMEMU_CASE_REF(over_release),
 	KMEMU_CASE_REF(matching), NULL
 };

@@ -39,6 +39,15 @@ extern "C" {
 /* A fixed-size lookaside list keeps at most this many free contexts. */
 #define KMEMU_FLT_LOOKASIDE_DEPTH 256u
 
+/* A freed context (fixed-size, variable-sized, invalid pool type; not one
+ * from a driver's allocate callback) waits in a quarantine until this many
+ * other contexts were freed after it, and only then goes back to its
+ * lookaside list (bytes kept) or the heap.  Until then its address is not
+ * handed out again, so a stale pointer to it is reported (0x6E) and reading
+ * it is an error to valgrind and ASan; after that the block may serve a new
+ * context and a stale pointer to it aliases that context. */
+#define KMEMU_FLT_QUARANTINE 64u
+
 /* ---- the file-system model -------------------------------------------------------- */
 
 /* kmemu_flt_volume_create() flags. */
@@ -193,17 +202,30 @@ void kmemu_flt_site(const char *file, int line, const char *function);
  */
 kmemu_status kmemu_flt_drain(void);
 
+/**
+ * kmemu_flt_quarantine_flush() - end the quarantine of every freed context
+ * (see KMEMU_FLT_QUARANTINE): fixed-size blocks go to their lookaside lists
+ * (bytes kept), the others to the heap.  For tests that want the next
+ * allocation of a size to reuse a released block at once, and for leak
+ * checks that count heap blocks.  Stale pointers to those blocks may then
+ * alias new contexts.
+ * Return: STATUS_SUCCESS; STATUS_NOT_SUPPORTED.
+ */
+kmemu_status kmemu_flt_quarantine_flush(void);
+
 /* Counters of the Filter Manager emulation. */
 struct kmemu_flt_stats {
 	uint64_t filters;            /* registered filters */
 	uint64_t live_contexts;      /* allocated and not yet freed (all filters) */
-	uint64_t lookaside_free;     /* free contexts kept on lookaside lists */
+	uint64_t lookaside_free;     /* free fixed-size contexts kept for reuse (on a
+					lookaside list or in the quarantine on the way there) */
 	uint64_t deferred_pending;   /* releases queued for the worker */
 	uint64_t volumes;            /* mounted volumes */
 	uint64_t file_objects;       /* open file objects */
 	uint64_t streams;            /* live streams */
 	uint64_t transactions;       /* live transactions */
 	uint64_t leaks_reported;     /* leak reports so far (this machine) */
+	uint64_t quarantined;        /* freed contexts waiting in the quarantine */
 };
 
 /**
