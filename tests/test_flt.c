@@ -1158,6 +1158,18 @@ static void test_flt_section_contexts(void **state)
 	assert_status(kmemu_flt_section_close(sec), STATUS_INVALID_PARAMETER);
 	FltReleaseContext(d);
 	assert_status(kmemu_flt_file_open(w.v, "a.txt", &w.fo), STATUS_SUCCESS);
+	/* a released section context: the 0x6E report, as for the set routines */
+	kmemu_bugcheck_set_handler(on_bugcheck, NULL);
+	n_bugchecks = 0;
+	sec2 = (struct kmemu_flt_section *)&sec2;
+	assert_status(kmemu_flt_section_create(w.in, w.fo, c, &sec2), STATUS_INVALID_PARAMETER);
+	assert_null(sec2);
+	assert_int_equal(n_bugchecks, 1);
+	assert_int_equal(last_bc.code, FLTMGR_FILE_SYSTEM);
+	assert_int_equal(last_bc.param[0], 0x6E);
+	assert_ptr_equal((void *)last_bc.param[1], c);
+	assert_string_equal(last_bc.function, "kmemu_flt_section_create");
+	kmemu_bugcheck_set_handler(NULL, NULL);
 	/* a section left open goes with its instance */
 	d = alloc_ok(w.f, FLT_SECTION_CONTEXT, 32, PagedPool);
 	assert_status(kmemu_flt_section_create(w.in, w.fo, d, &sec), STATUS_SUCCESS);

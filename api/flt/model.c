@@ -521,10 +521,16 @@ kmemu_status kmemu_flt_section_create(PFLT_INSTANCE instance, PFILE_OBJECT file_
 		return STATUS_INSUFFICIENT_RESOURCES;
 	sec->obj.kind = FK_SECTION;
 	pthread_mutex_lock(&st->lock);
+	if (!(c = kmemu__flt_ctx_lookup(st, section_context))) {
+		/* as the set routines: a released context is a use after free */
+		pthread_mutex_unlock(&st->lock);
+		kmemu__free(sec);
+		kmemu__flt_report_dead("kmemu_flt_section_create", section_context);
+		return STATUS_INVALID_PARAMETER;
+	}
 	in = kmemu__flt_lookup(st, instance, FK_INSTANCE);
 	fo = kmemu__flt_lookup(st, file_object, FK_FILE_OBJECT);
-	c = kmemu__flt_ctx_lookup(st, section_context);
-	if (!in || !fo || !c || fo->stream->fcb->volume != in->volume ||
+	if (!in || !fo || fo->stream->fcb->volume != in->volume ||
 	    c->type != FLT_SECTION_CONTEXT || c->filter != in->filter)
 		rc = STATUS_INVALID_PARAMETER;
 	else if (in->is_deleting || in->filter->is_unloading || fo->is_deleting)

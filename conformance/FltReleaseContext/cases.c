@@ -136,6 +136,19 @@ KMEMU_CASE(after_release, L "use-after-release", FH_CAPS | KMEMU_CAP_BUGCHECK,
 			STATUS_INVALID_PARAMETER);
 	KMEMU_EXPECT_EQ(fh_bugchecks, 4);
 	KMEMU_EXPECT_EQ(fh_cleanups, 1);
+	/* the model's FltCreateSectionForDataScan answers as the set routines */
+	c = fh_alloc(w.f, FLT_SECTION_CONTEXT, 32, PagedPool);
+	FltReleaseContext(c);
+	{
+		struct kmemu_flt_section *sec = NULL;
+
+		KMEMU_EXPECT_NT(kmemu_flt_section_create(w.in, w.fo, c, &sec), STATUS_INVALID_PARAMETER);
+		KMEMU_EXPECT_TRUE(sec == NULL);
+	}
+	KMEMU_EXPECT_EQ(fh_bugchecks, 5);
+	KMEMU_EXPECT_EQ(fh_bc.param[0], 0x6E);
+	KMEMU_EXPECT_EQ(fh_bc.param[1], (uintptr_t)c);
+	KMEMU_EXPECT_EQ(fh_cleanups, 2);
 	KMEMU_EXPECT_NT(FltGetFileContext(w.in, w.fo, &c), STATUS_NOT_FOUND);
 	FltUnregisterFilter(w.f);
 }

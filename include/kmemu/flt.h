@@ -129,7 +129,9 @@ struct kmemu_flt_section;  /* a data-scan section */
  * filter, which gains a reference).  FltGetSectionContext() finds it.  The
  * section keeps the stream alive until kmemu_flt_section_close().
  * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER (bad objects, NULL @out,
- * wrong context type or filter); STATUS_FLT_CONTEXT_ALREADY_DEFINED (the
+ * wrong context type or filter; a @section_context that is not live - a
+ * released one - is also reported as FLTMGR_FILE_SYSTEM p1 = 0x6E, as the
+ * FltSet*Context routines do); STATUS_FLT_CONTEXT_ALREADY_DEFINED (the
  * instance has a section on this stream); STATUS_FLT_CONTEXT_ALREADY_LINKED;
  * STATUS_FLT_DELETING_OBJECT; STATUS_INSUFFICIENT_RESOURCES.
  */
