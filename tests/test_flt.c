@@ -1321,6 +1321,184 @@ static void test_flt_instance_callbacks(void **state)
 	FLT_CLEAN();
 }
 
+/* What the probe callbacks below do and saw. */
+static struct {
+	PFLT_INSTANCE in;                  /* the instance the probes name */
+	PFILE_OBJECT fo;                   /* the file object being closed */
+	PKTRANSACTION tx;                  /* the transaction being ended */
+	PFLT_VOLUME v;                     /* the volume of the volume probe */
+	PFLT_VOLUME v_attach;              /* a volume to attach to in teardown, or NULL */
+	PFILE_OBJECT fo_section;           /* a file object for a section in teardown, or NULL */
+	PFLT_CONTEXT spare[3];             /* [0] stream handle, [1] transaction, [2] volume */
+	PFLT_CONTEXT spare_section;        /* a section context for the teardown probe */
+	NTSTATUS set_sh, get_sh, set_tx, set_vol;   /* from the cleanup callbacks */
+	NTSTATUS td_set_vol, td_start, td_attach, td_section;  /* from teardown start */
+	int n_td;                          /* teardown-start calls */
+} pr;
+
+/* Set the spare context of @i through @set, then release the spare. */
+#define PROBE_SET(i, status, call)                                  \
+	do {                                                        \
+		PFLT_CONTEXT s_ = pr.spare[i];                      \
+		if (!s_)                                            \
+			break;                                      \
+		pr.spare[i] = NULL;                                 \
+		(status) = (call);                                  \
+		FltReleaseContext(s_);                              \
+	} while (0)
+
+/* A cleanup callback that names the object whose teardown runs it. */
+static VOID FLTAPI on_cleanup_probe(PFLT_CONTEXT c, FLT_CONTEXT_TYPE t)
+{
+	PFLT_CONTEXT got = NULL;
+
+	on_cleanup(c, t);
+	switch (t) {
+	case FLT_STREAMHANDLE_CONTEXT:
+		if (!pr.spare[0])
+			break;
+		pr.get_sh = FltGetStreamHandleContext(pr.in, pr.fo, &got);
+		if (got)
+			FltReleaseContext(got);
+		PROBE_SET(0, pr.set_sh, FltSetStreamHandleContext(pr.in, pr.fo, FLT_SET_CONTEXT_KEEP_IF_EXISTS,
+								  s_, NULL));
+		break;
+	case FLT_TRANSACTION_CONTEXT:
+		PROBE_SET(1, pr.set_tx, FltSetTransactionContext(pr.in, pr.tx, FLT_SET_CONTEXT_KEEP_IF_EXISTS,
+								 s_, NULL));
+		break;
+	case FLT_VOLUME_CONTEXT:
+		PROBE_SET(2, pr.set_vol, FltSetVolumeContext(pr.v, FLT_SET_CONTEXT_KEEP_IF_EXISTS, s_, NULL));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Teardown start naming the volume, the filter and the instance it tears down. */
+static VOID FLTAPI on_teardown_probe(PCFLT_RELATED_OBJECTS o, FLT_INSTANCE_TEARDOWN_FLAGS r)
+{
+	PFLT_CONTEXT c = NULL;
+
+	(void)r;
+	pr.n_td++;
+	if (!FltAllocateContext(o->Filter, FLT_VOLUME_CONTEXT, 32, NonPagedPool, &c)) {
+		pr.td_set_vol = FltSetVolumeContext(o->Volume, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL);
+		FltReleaseContext(c);
+	} else {
+		pr.td_set_vol = STATUS_FLT_DELETING_OBJECT;   /* the filter refuses allocations */
+	}
+	pr.td_start = FltStartFiltering(o->Filter);
+	if (pr.v_attach) {
+		PFLT_INSTANCE in = (PFLT_INSTANCE)1;
+
+		pr.td_attach = kmemu_flt_instance_attach(o->Filter, pr.v_attach, &in);
+		assert_null(in);
+	}
+	if (pr.fo_section && pr.spare_section) {
+		struct kmemu_flt_section *sec = (struct kmemu_flt_section *)1;
+
+		pr.td_section = kmemu_flt_section_create(o->Instance, pr.fo_section, pr.spare_section, &sec);
+		assert_null(sec);
+	}
+}
+
+/* STATUS_FLT_DELETING_OBJECT from the set routines while an object is torn
+ * down: a context cleanup callback naming the file object being closed, the
+ * transaction being ended, the volume being dismounted; the teardown-start
+ * callback during a dismount and during unload (volume contexts).  Get
+ * still works (nothing found).  The model's attach and section create and
+ * FltStartFiltering during unload answer too. */
+static void test_flt_set_during_teardown(void **state)
+{
+	static const FLT_CONTEXT_REGISTRATION ctx[] = {
+#define PROBE(t) { t, 0, on_cleanup_probe, 32, TAG, NULL, NULL, NULL }
+		PROBE(FLT_VOLUME_CONTEXT), PROBE(FLT_INSTANCE_CONTEXT), PROBE(FLT_STREAMHANDLE_CONTEXT),
+		PROBE(FLT_TRANSACTION_CONTEXT), PROBE(FLT_SECTION_CONTEXT),
+#undef PROBE
+		{ FLT_CONTEXT_END, 0, NULL, 0, 0, NULL, NULL, NULL }
+	};
+	FLT_REGISTRATION r = reg_with(ctx);
+	PFLT_FILTER f;
+	PFLT_VOLUME v, v2, v3;
+	PFLT_CONTEXT c;
+	KT_BEGIN();
+
+	(void)state;
+	memset(&pr, 0, sizeof(pr));
+	r.InstanceTeardownStartCallback = on_teardown_probe;
+	assert_status(FltRegisterFilter(DRIVER(0), &r, &f), STATUS_SUCCESS);
+	assert_status(FltStartFiltering(f), STATUS_SUCCESS);
+	assert_status(kmemu_flt_volume_create("C:", 0, &v), STATUS_SUCCESS);
+	assert_status(kmemu_flt_instance_attach(f, v, &pr.in), STATUS_SUCCESS);
+	assert_status(kmemu_flt_file_open(v, "a.txt", &pr.fo), STATUS_SUCCESS);
+	assert_status(kmemu_flt_transaction_create(&pr.tx), STATUS_SUCCESS);
+	pr.v = v;
+	/* the file object being closed */
+	c = alloc_ok(f, FLT_STREAMHANDLE_CONTEXT, 32, PagedPool);
+	assert_status(FltSetStreamHandleContext(pr.in, pr.fo, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL), 0);
+	FltReleaseContext(c);
+	pr.spare[0] = alloc_ok(f, FLT_STREAMHANDLE_CONTEXT, 32, PagedPool);
+	assert_status(kmemu_flt_file_close(pr.fo), STATUS_SUCCESS);
+	assert_status(pr.set_sh, STATUS_FLT_DELETING_OBJECT);
+	assert_status(pr.get_sh, STATUS_NOT_FOUND);
+	assert_int_equal(n_cleanup, 2);        /* the context and the spare */
+	assert_status(kmemu_flt_file_close(pr.fo), STATUS_INVALID_PARAMETER);   /* gone now */
+	FLT_CHECK();
+	/* the transaction being ended */
+	c = alloc_ok(f, FLT_TRANSACTION_CONTEXT, 32, PagedPool);
+	assert_status(FltSetTransactionContext(pr.in, pr.tx, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL), 0);
+	FltReleaseContext(c);
+	pr.spare[1] = alloc_ok(f, FLT_TRANSACTION_CONTEXT, 32, PagedPool);
+	assert_status(kmemu_flt_transaction_end(pr.tx), STATUS_SUCCESS);
+	assert_status(pr.set_tx, STATUS_FLT_DELETING_OBJECT);
+	assert_int_equal(n_cleanup, 4);
+	assert_status(kmemu_flt_transaction_end(pr.tx), STATUS_INVALID_PARAMETER);
+	/* the volume being dismounted: teardown start and the context's cleanup;
+	 * an instance may not be attached to a volume going away, nor a
+	 * section created for an instance being detached */
+	c = alloc_ok(f, FLT_VOLUME_CONTEXT, 32, NonPagedPool);
+	assert_status(FltSetVolumeContext(v, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL), 0);
+	FltReleaseContext(c);
+	pr.spare[2] = alloc_ok(f, FLT_VOLUME_CONTEXT, 32, NonPagedPool);
+	assert_status(kmemu_flt_file_open(v, "b.txt", &pr.fo_section), STATUS_SUCCESS);
+	pr.spare_section = alloc_ok(f, FLT_SECTION_CONTEXT, 32, PagedPool);
+	pr.v_attach = v;
+	assert_status(kmemu_flt_volume_destroy(v), STATUS_SUCCESS);
+	assert_int_equal(pr.n_td, 1);
+	assert_status(pr.td_set_vol, STATUS_FLT_DELETING_OBJECT);
+	assert_status(pr.td_start, STATUS_SUCCESS);
+	assert_status(pr.td_attach, STATUS_INVALID_PARAMETER);  /* the volume is going */
+	assert_status(pr.td_section, STATUS_FLT_DELETING_OBJECT);
+	assert_status(pr.set_vol, STATUS_FLT_DELETING_OBJECT);
+	FltReleaseContext(pr.spare_section);
+	pr.fo_section = NULL;
+	pr.spare_section = NULL;
+	FLT_CHECK();
+	/* filter unload: teardown start of an instance on a live volume, and the
+	 * volume context's cleanup; attach and FltStartFiltering refuse too */
+	assert_status(kmemu_flt_volume_create("D:", 0, &v2), STATUS_SUCCESS);
+	assert_status(kmemu_flt_volume_create("E:", 0, &v3), STATUS_SUCCESS);
+	assert_status(kmemu_flt_instance_attach(f, v2, &pr.in), STATUS_SUCCESS);
+	c = alloc_ok(f, FLT_VOLUME_CONTEXT, 32, NonPagedPool);
+	assert_status(FltSetVolumeContext(v2, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL), 0);
+	FltReleaseContext(c);
+	pr.spare[2] = alloc_ok(f, FLT_VOLUME_CONTEXT, 32, NonPagedPool);
+	pr.v = v2;
+	pr.v_attach = v3;
+	pr.set_vol = pr.td_set_vol = pr.td_start = STATUS_SUCCESS;
+	FltUnregisterFilter(f);
+	assert_int_equal(pr.n_td, 2);
+	assert_status(pr.td_set_vol, STATUS_FLT_DELETING_OBJECT);
+	assert_status(pr.td_start, STATUS_INVALID_PARAMETER);
+	assert_status(pr.td_attach, STATUS_FLT_DELETING_OBJECT);
+	assert_status(pr.set_vol, STATUS_FLT_DELETING_OBJECT);
+	assert_int_equal(n_leaks, 0);
+	assert_status(kmemu_flt_volume_destroy(v2), STATUS_SUCCESS);
+	assert_status(kmemu_flt_volume_destroy(v3), STATUS_SUCCESS);
+	FLT_CLEAN();
+}
+
 struct later_release {
 	PFLT_CONTEXT c;
 	int ms;
@@ -1653,6 +1831,7 @@ int main(void)
 		FLT_TEST(test_flt_section_contexts),
 		FLT_TEST(test_flt_get_contexts),
 		FLT_TEST(test_flt_instance_callbacks),
+		FLT_TEST(test_flt_set_during_teardown),
 		FLT_TEST(test_flt_unload_waits_then_reports),
 		FLT_TEST(test_flt_machine_close_reclaims),
 		FLT_TEST(test_flt_not_supported),

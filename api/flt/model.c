@@ -51,17 +51,28 @@ static void stream_unref(struct flt_state *st, struct flt_stream *s, struct flt_
 	kmemu__free(fcb);
 }
 
-static void fobj_close(struct flt_state *st, struct flt_fobj *fo, struct flt_ctx **chain)
+/* First step of closing @fo: mark it and collect its contexts on *@chain.
+ * It stays live (and on its stream) while the caller drops them with the
+ * lock released, so a cleanup callback naming it sees
+ * STATUS_FLT_DELETING_OBJECT from the set routines. */
+static void fobj_close_begin(struct flt_fobj *fo, struct flt_ctx **chain)
+{
+	fo->is_deleting = 1;
+	kmemu__flt_detach_all(&fo->ctxs, NULL, chain);
+}
+
+/* Last step: @fo leaves its stream and the live set; the stream's hold is
+ * dropped (its contexts, and its file's, on *@chain when it was the last). */
+static void fobj_close_end(struct flt_state *st, struct flt_fobj *fo, struct flt_ctx **chain)
 {
 	struct flt_stream *s = fo->stream;
 
-	fo->is_deleting = 1;
-	kmemu__flt_detach_all(&fo->ctxs, NULL, chain);
 	FLT_LIST_REMOVE(struct flt_fobj, &s->fobjs, fo, next);
 	kmemu__flt_set_del(st, fo);
 	st->n_fobjs--;
 	kmemu__free(fo);
 	stream_unref(st, s, chain);
+	pthread_cond_broadcast(&st->changed);
 }
 
 static void section_close(struct flt_state *st, struct flt_section *sec, struct flt_ctx **chain)
@@ -262,19 +273,53 @@ kmemu_status kmemu_flt_related_objects(PFLT_INSTANCE instance, PFILE_OBJECT file
 	return rc;
 }
 
-/* End @t (lock held); its contexts go on *@chain. */
-static void transaction_end(struct flt_state *st, struct flt_transaction *t, struct flt_ctx **chain)
+/* First step of ending @t (lock held): mark it, its contexts on *@chain;
+ * it stays live while they are dropped (see fobj_close_begin()). */
+static void transaction_end_begin(struct flt_transaction *t, struct flt_ctx **chain)
 {
 	t->is_deleting = 1;
 	kmemu__flt_detach_all(&t->ctxs, NULL, chain);
+}
+
+/* Last step (lock held): @t leaves its list and the live set. */
+static void transaction_end_end(struct flt_state *st, struct flt_transaction *t)
+{
 	FLT_LIST_REMOVE(struct flt_transaction, &st->transactions, t, next);
 	kmemu__flt_set_del(st, t);
 	kmemu__free(t);
+	pthread_cond_broadcast(&st->changed);
+}
+
+/*
+ * model_teardown() - close the file object or end the transaction @o
+ * (@kind), already marked by its *_begin() step with its contexts on
+ * *@chain: drop them with the lock released (cleanup callbacks naming @o
+ * get STATUS_FLT_DELETING_OBJECT from the set routines), then free @o and
+ * drop what that releases.
+ * Context: st->lock held on entry and on return (released in between).
+ */
+static void model_teardown(struct flt_state *st, void *o, enum flt_kind kind,
+			   struct flt_ctx **chain)
+{
+	struct flt_ctx *rest = NULL;
+
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, *chain);
+	*chain = NULL;
+	pthread_mutex_lock(&st->lock);
+	if (kind == FK_FILE_OBJECT)
+		fobj_close_end(st, o, &rest);
+	else
+		transaction_end_end(st, o);
+	pthread_mutex_unlock(&st->lock);
+	kmemu__flt_put_chain(st, rest);
+	pthread_mutex_lock(&st->lock);
 }
 
 /* Close @p, a live file object, transaction or section (@kind), then drop
  * the contexts it carried.  Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER
- * (not live); the model_enter() failures. */
+ * (not live, or already being closed by another thread); the model_enter()
+ * failures. */
 static kmemu_status model_close(const void *p, enum flt_kind kind)
 {
 	struct flt_state *st;
@@ -285,13 +330,19 @@ static kmemu_status model_close(const void *p, enum flt_kind kind)
 	if (!(st = model_enter(&rc)))
 		return rc;
 	pthread_mutex_lock(&st->lock);
-	if ((o = kmemu__flt_lookup(st, p, kind))) {
-		if (kind == FK_FILE_OBJECT)
-			fobj_close(st, o, &chain);
-		else if (kind == FK_TRANSACTION)
-			transaction_end(st, o, &chain);
-		else
-			section_close(st, o, &chain);
+	o = kmemu__flt_lookup(st, p, kind);
+	if (o && kind == FK_FILE_OBJECT && ((struct flt_fobj *)o)->is_deleting)
+		o = NULL;
+	if (o && kind == FK_TRANSACTION && ((struct flt_transaction *)o)->is_deleting)
+		o = NULL;
+	if (o && kind == FK_FILE_OBJECT) {
+		fobj_close_begin(o, &chain);
+		model_teardown(st, o, kind, &chain);
+	} else if (o && kind == FK_TRANSACTION) {
+		transaction_end_begin(o, &chain);
+		model_teardown(st, o, kind, &chain);
+	} else if (o) {
+		section_close(st, o, &chain);
 	}
 	pthread_mutex_unlock(&st->lock);
 	kmemu__flt_put_chain(st, chain);
@@ -363,18 +414,30 @@ static void volume_destroy(struct flt_state *st, struct flt_volume *v)
 		instance_detach(st, in, 1);
 		pthread_mutex_lock(&st->lock);
 	}
+	/* every stream has a file object: sections went with their instances */
 	while (v->files) {
-		struct flt_stream *s = v->files->streams;
+		struct flt_fobj *fo = NULL;
 
-		/* every stream has a file object: sections went with their instances */
-		if (ALWAYS(s->fobjs))
-			fobj_close(st, s->fobjs, &chain);
+		for (struct flt_fcb *fcb = v->files; fcb && !fo; fcb = fcb->next)
+			for (struct flt_stream *s = fcb->streams; s && !fo; s = s->next)
+				for (fo = s->fobjs; fo && fo->is_deleting; fo = fo->next)
+					;
+		if (!fo) {  /* another thread closes the rest */
+			pthread_cond_wait(&st->changed, &st->lock);
+			continue;
+		}
+		fobj_close_begin(fo, &chain);
+		model_teardown(st, fo, FK_FILE_OBJECT, &chain);
 	}
+	/* the volume stays live (and marked) while its contexts are dropped */
 	kmemu__flt_detach_all(&v->ctxs, NULL, &chain);
-	FLT_LIST_REMOVE(struct flt_volume, &st->volumes, v, next);
-	kmemu__flt_set_del(st, v);
 	pthread_mutex_unlock(&st->lock);
 	kmemu__flt_put_chain(st, chain);
+	pthread_mutex_lock(&st->lock);
+	FLT_LIST_REMOVE(struct flt_volume, &st->volumes, v, next);
+	kmemu__flt_set_del(st, v);
+	pthread_cond_broadcast(&st->changed);
+	pthread_mutex_unlock(&st->lock);
 	kmemu__free(v);
 }
 
@@ -575,15 +638,30 @@ void kmemu__flt_model_close(struct flt_state *st)
 	while (st->volumes) {
 		struct flt_volume *v = st->volumes;
 
+		while (v && v->is_deleting)
+			v = v->next;
+		if (!v) {  /* another thread dismounts the rest */
+			pthread_cond_wait(&st->changed, &st->lock);
+			continue;
+		}
 		v->is_deleting = 1;
 		pthread_mutex_unlock(&st->lock);
 		volume_destroy(st, v);
 		pthread_mutex_lock(&st->lock);
 	}
-	while (st->transactions)
-		transaction_end(st, st->transactions, &chain);
+	while (st->transactions) {
+		struct flt_transaction *t = st->transactions;
+
+		while (t && t->is_deleting)
+			t = t->next;
+		if (!t) {  /* another thread ends the rest */
+			pthread_cond_wait(&st->changed, &st->lock);
+			continue;
+		}
+		transaction_end_begin(t, &chain);
+		model_teardown(st, t, FK_TRANSACTION, &chain);
+	}
 	pthread_mutex_unlock(&st->lock);
-	kmemu__flt_put_chain(st, chain);
 }
 
 /* ---- invariants -------------------------------------------------------------------------------- */

@@ -214,6 +214,94 @@ KMEMU_CASE(deleting, S "deleting-object", FH_CAPS, S "deleting-object")
 	FltUnregisterFilter(f);
 }
 
+static struct {
+	struct fh_world *w;                /* the objects the probes name */
+	PFLT_CONTEXT spare[3];             /* stream handle, transaction, volume */
+	NTSTATUS set[3], get_sh;           /* what the cleanup callbacks saw */
+	NTSTATUS td_vol;                   /* FltSetVolumeContext in teardown start */
+} dp = { NULL, { NULL, NULL, NULL }, { STATUS_PENDING, STATUS_PENDING, STATUS_PENDING },
+	 STATUS_PENDING, STATUS_PENDING };
+
+/* Cleanup callback naming the object whose teardown runs it. */
+static VOID FLTAPI probe_cleanup(PFLT_CONTEXT c, FLT_CONTEXT_TYPE t)
+{
+	int i = t == FLT_STREAMHANDLE_CONTEXT ? 0 : t == FLT_TRANSACTION_CONTEXT ? 1 : 2;
+	PFLT_CONTEXT s = dp.spare[i], got = NULL;
+
+	fh_cleanup(c, t);
+	if (!s)
+		return;
+	dp.spare[i] = NULL;
+	if (i == 0) {
+		dp.get_sh = FltGetStreamHandleContext(dp.w->in, dp.w->fo, &got);
+		if (got)
+			FltReleaseContext(got);
+	}
+	dp.set[i] = fh_set(dp.w, i == 0 ? 4 : i == 1 ? 5 : 0, FLT_SET_CONTEXT_KEEP_IF_EXISTS, s, NULL);
+	FltReleaseContext(s);                  /* its one reference: frees */
+}
+
+static VOID FLTAPI probe_teardown(PCFLT_RELATED_OBJECTS o, FLT_INSTANCE_TEARDOWN_FLAGS r)
+{
+	PFLT_CONTEXT c = NULL;
+
+	(void)r;
+	if (FltAllocateContext(o->Filter, FLT_VOLUME_CONTEXT, 32, NonPagedPool, &c) == STATUS_SUCCESS) {
+		dp.td_vol = FltSetVolumeContext(o->Volume, FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL);
+		FltReleaseContext(c);
+	} else {
+		dp.td_vol = STATUS_FLT_DELETING_OBJECT;   /* unloading: no allocation either */
+	}
+}
+
+KMEMU_CASE(deleting_teardown, S "deleting-object-in-teardown", FH_CAPS,
+	   S "deleting-object " S "deleting-in-cleanup")
+{
+	static const FLT_CONTEXT_REGISTRATION ctx[] = {
+		{ FLT_VOLUME_CONTEXT, 0, probe_cleanup, 32, FH_TAG, NULL, NULL, NULL },
+		{ FLT_STREAMHANDLE_CONTEXT, 0, probe_cleanup, 32, FH_TAG, NULL, NULL, NULL },
+		{ FLT_TRANSACTION_CONTEXT, 0, probe_cleanup, 32, FH_TAG, NULL, NULL, NULL }, FH_END
+	};
+	FLT_REGISTRATION r = fh_reg(ctx);
+	struct fh_world w;
+	PFLT_CONTEXT c;
+	int kinds[3] = { 4, 5, 0 };
+
+	r.InstanceTeardownStartCallback = probe_teardown;
+	KMEMU_SETUP_NT(FltRegisterFilter(fh_driver(0), &r, &w.f));
+	KMEMU_SETUP_NT(FltStartFiltering(w.f));
+	KMEMU_SETUP_NT(kmemu_flt_volume_create("C:", 0, &w.v));
+	KMEMU_SETUP_NT(kmemu_flt_instance_attach(w.f, w.v, &w.in));
+	KMEMU_SETUP_NT(kmemu_flt_file_open(w.v, "a.txt", &w.fo));
+	KMEMU_SETUP_NT(kmemu_flt_transaction_create(&w.tx));
+	dp.w = &w;
+	for (int i = 0; i < 3; i++) {
+		FLT_CONTEXT_TYPE t = kinds[i] == 4 ? FLT_STREAMHANDLE_CONTEXT
+			: kinds[i] == 5 ? FLT_TRANSACTION_CONTEXT : FLT_VOLUME_CONTEXT;
+
+		c = fh_alloc(w.f, t, 32, NonPagedPool);
+		KMEMU_SETUP_NT(fh_set(&w, kinds[i], FLT_SET_CONTEXT_KEEP_IF_EXISTS, c, NULL));
+		FltReleaseContext(c);
+		dp.spare[i] = fh_alloc(w.f, t, 32, NonPagedPool);
+	}
+	KMEMU_EXPECT_NT(kmemu_flt_file_close(w.fo), 0);
+	KMEMU_EXPECT_NT(dp.set[0], STATUS_FLT_DELETING_OBJECT);
+	KMEMU_EXPECT_NT(dp.get_sh, STATUS_NOT_FOUND);
+	KMEMU_EXPECT_NT(kmemu_flt_transaction_end(w.tx), 0);
+	KMEMU_EXPECT_NT(dp.set[1], STATUS_FLT_DELETING_OBJECT);
+	KMEMU_EXPECT_NT(kmemu_flt_volume_destroy(w.v), 0);
+	KMEMU_EXPECT_NT(dp.td_vol, STATUS_FLT_DELETING_OBJECT);
+	KMEMU_EXPECT_NT(dp.set[2], STATUS_FLT_DELETING_OBJECT);
+	KMEMU_EXPECT_EQ(fh_cleanups, 7);       /* three set, three spares, teardown start's */
+	/* unload: teardown start of an instance on a volume that stays */
+	KMEMU_SETUP_NT(kmemu_flt_volume_create("D:", 0, &w.v));
+	KMEMU_SETUP_NT(kmemu_flt_instance_attach(w.f, w.v, &w.in));
+	dp.td_vol = STATUS_PENDING;
+	FltUnregisterFilter(w.f);
+	KMEMU_EXPECT_NT(dp.td_vol, STATUS_FLT_DELETING_OBJECT);
+	KMEMU_EXPECT_NT(kmemu_flt_volume_destroy(w.v), 0);
+}
+
 KMEMU_CASE(unsupported, S "streams-unsupported", FH_CAPS, S "streams-unsupported")
 {
 	struct fh_world w;
@@ -361,6 +449,6 @@ KMEMU_CASE(teardown, S "teardown-deletes", FH_CAPS, S "teardown-deletes " S "del
 const struct kmemu_case *const kmemu_cases_FltSetContext[] = {
 	KMEMU_CASE_REF(routines), KMEMU_CASE_REF(one_per), KMEMU_CASE_REF(keep),
 	KMEMU_CASE_REF(replace), KMEMU_CASE_REF(linked), KMEMU_CASE_REF(bad_args),
-	KMEMU_CASE_REF(deleting), KMEMU_CASE_REF(unsupported), KMEMU_CASE_REF(closed_fo),
+	KMEMU_CASE_REF(deleting), KMEMU_CASE_REF(deleting_teardown), KMEMU_CASE_REF(unsupported), KMEMU_CASE_REF(closed_fo),
 	KMEMU_CASE_REF(delete_ctx), KMEMU_CASE_REF(delete_old), KMEMU_CASE_REF(teardown), NULL
 };
