@@ -401,6 +401,66 @@ KMEMU_CASE(waits, R "unload-waits-then-reports", FH_CAPS, R "unload-waits")
 	kmemu_flt_set_leak_handler(NULL, NULL);
 }
 
+KMEMU_CASE(none, R "empty-array", FH_CAPS, R "none-registered")
+{
+	static const FLT_CONTEXT_REGISTRATION end_only[] = { FH_END };
+	const FLT_CONTEXT_REGISTRATION *arrays[2] = { end_only, NULL };
+
+	for (int k = 0; k < 2; k++) {
+		FLT_REGISTRATION r = fh_reg(arrays[k]);
+		PFLT_FILTER f = NULL;
+		PFLT_CONTEXT c = (PFLT_CONTEXT)&r;
+
+		KMEMU_EXPECT_NT(FltRegisterFilter(fh_driver(0), &r, &f), STATUS_SUCCESS);
+		KMEMU_EXPECT_TRUE(f != NULL);
+		if (!f)
+			continue;
+		for (int i = 0; i < 7; i++)
+			KMEMU_EXPECT_NT(FltAllocateContext(f, fh_types[i], 32, NonPagedPool, &c),
+					STATUS_FLT_CONTEXT_ALLOCATION_NOT_FOUND);
+		KMEMU_EXPECT_TRUE(c == NULL);
+		KMEMU_EXPECT_EQ(fh_stats().live_contexts, 0);
+		FltUnregisterFilter(f);
+	}
+}
+
+static uint32_t oom_register(void *arg)
+{
+	FLT_REGISTRATION r = fh_reg(fh_std);
+	PFLT_FILTER f = (PFLT_FILTER)&r;
+	NTSTATUS st = FltRegisterFilter(fh_driver(6), &r, &f);
+
+	(void)arg;
+	if (st == STATUS_SUCCESS)
+		FltUnregisterFilter(f);
+	else if (f)
+		KMEMU_FAIL("*RetFilter not NULL after 0x%08X", (unsigned)st);
+	return (uint32_t)st;
+}
+
+KMEMU_CASE(no_memory, R "insufficient-resources", FH_CAPS | KMEMU_CAP_FAULT_INJECT, R "no-memory")
+{
+	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
+	struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .resources = KMEMU_FAULT_HEAP };
+	struct kmemu_oom_op op = { "FltRegisterFilter", oom_register, NULL, 0, ok, 1, KMEMU_FAULT_HEAP };
+	struct kmemu_oom_result res;
+	FLT_REGISTRATION r = fh_reg(fh_std);
+	PFLT_FILTER f = (PFLT_FILTER)&r;
+
+	KMEMU_SETUP_NT(kmemu_fault_set(&fc));
+	KMEMU_EXPECT_NT(FltRegisterFilter(fh_driver(0), &r, &f), STATUS_INSUFFICIENT_RESOURCES);
+	KMEMU_SETUP_NT(kmemu_fault_set(NULL));
+	KMEMU_EXPECT_TRUE(f == NULL);
+	KMEMU_EXPECT_EQ(fh_stats().filters, 0);
+	KMEMU_EXPECT_NT(FltRegisterFilter(fh_driver(0), &r, &f), STATUS_SUCCESS);
+	if (f)
+		FltUnregisterFilter(f);
+	KMEMU_EXPECT_NT(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
+	if (!res.ok)
+		kmemu_diag("%s", res.message);
+	KMEMU_EXPECT_TRUE(res.failures > 0);
+}
+
 const struct kmemu_case *const kmemu_cases_FltRegisterFilter[] = {
 	KMEMU_CASE_REF(layout), KMEMU_CASE_REF(each_type), KMEMU_CASE_REF(version),
 	KMEMU_CASE_REF(size_field), KMEMU_CASE_REF(twice), KMEMU_CASE_REF(tag),
@@ -408,5 +468,5 @@ const struct kmemu_case *const kmemu_cases_FltRegisterFilter[] = {
 	KMEMU_CASE_REF(lookasides), KMEMU_CASE_REF(variable), KMEMU_CASE_REF(three),
 	KMEMU_CASE_REF(sorted), KMEMU_CASE_REF(flag_ignored), KMEMU_CASE_REF(callback_only),
 	KMEMU_CASE_REF(reserved), KMEMU_CASE_REF(bad_entries), KMEMU_CASE_REF(unload),
-	KMEMU_CASE_REF(waits), NULL
+	KMEMU_CASE_REF(waits), KMEMU_CASE_REF(none), KMEMU_CASE_REF(no_memory), NULL
 };
