@@ -3,6 +3,7 @@
  * cases.c - conformance cases of FltAllocateContext().
  */
 #include <stdlib.h>
+#include <pthread.h>
 #include "../flt_helpers.h"
 
 #define A "FltAllocateContext/"
@@ -21,6 +22,49 @@ KMEMU_CASE(prototype, A "prototype-and-header", FH_CAPS, A "prototype " A "heade
 	KMEMU_EXPECT_EQ(FLT_VOLUME_CONTEXT + FLT_INSTANCE_CONTEXT + FLT_FILE_CONTEXT +
 			FLT_STREAM_CONTEXT + FLT_STREAMHANDLE_CONTEXT + FLT_TRANSACTION_CONTEXT +
 			FLT_SECTION_CONTEXT, 0x7F);
+}
+
+static pthread_t req_thread;
+static int req_cleanups;
+static VOID FLTAPI req_cleanup(PFLT_CONTEXT c, FLT_CONTEXT_TYPE t)
+{
+	(void)c;
+	(void)t;
+	req_thread = pthread_self();
+	req_cleanups++;
+}
+
+KMEMU_CASE(requirements, A "requirements-rows", FH_CAPS, A "platform " A "library " A "dll")
+{
+	static const FLT_CONTEXT_REGISTRATION ctx[] = {
+		{ FLT_FILE_CONTEXT, 0, req_cleanup, 32, FH_TAG, NULL, NULL, NULL }, FH_END
+	};
+	/* every routine seed 004 names, resolved from the library */
+	const void *const routines[] = {
+		(const void *)FltAllocateContext, (const void *)FltRegisterFilter,
+		(const void *)FltReferenceContext, (const void *)FltReleaseContext,
+		(const void *)FltSetFileContext, (const void *)FltSetInstanceContext,
+		(const void *)FltSetStreamContext, (const void *)FltSetStreamHandleContext,
+		(const void *)FltSetTransactionContext, (const void *)FltSetVolumeContext,
+		(const void *)FltGetFileContext, (const void *)FltGetInstanceContext,
+		(const void *)FltGetSectionContext, (const void *)FltGetStreamContext,
+		(const void *)FltGetStreamHandleContext, (const void *)FltGetTransactionContext,
+		(const void *)FltGetVolumeContext, (const void *)FltDeleteFileContext,
+		(const void *)FltDeleteInstanceContext, (const void *)FltDeleteStreamContext,
+		(const void *)FltDeleteStreamHandleContext, (const void *)FltDeleteTransactionContext,
+		(const void *)FltDeleteVolumeContext, (const void *)FltGetContexts,
+		(const void *)FltDeleteContext,
+	};
+	PFLT_FILTER f;
+
+	for (size_t i = 0; i < sizeof(routines) / sizeof(routines[0]); i++)
+		KMEMU_EXPECT_TRUE(routines[i] != NULL);
+	KMEMU_EXPECT_TRUE((kmemu_backend_caps(NULL) & KMEMU_CAP_FLT) != 0);
+	f = fh_register(ctx, 0);
+	FltReleaseContext(fh_alloc(f, FLT_FILE_CONTEXT, 32, PagedPool));
+	KMEMU_EXPECT_EQ(req_cleanups, 1);
+	KMEMU_EXPECT_TRUE(pthread_equal(req_thread, pthread_self()));
+	FltUnregisterFilter(f);
 }
 
 KMEMU_CASE(types, A "every-type", FH_CAPS,
@@ -476,7 +520,7 @@ KMEMU_CASE(no_cap, A "backend-without-flt", FH_CAPS, A "no-capability")
 }
 
 const struct kmemu_case *const kmemu_cases_FltAllocateContext[] = {
-	KMEMU_CASE_REF(prototype), KMEMU_CASE_REF(types), KMEMU_CASE_REF(bad_type),
+	KMEMU_CASE_REF(prototype), KMEMU_CASE_REF(requirements), KMEMU_CASE_REF(types), KMEMU_CASE_REF(bad_type),
 	KMEMU_CASE_REF(filter_arg), KMEMU_CASE_REF(sizes), KMEMU_CASE_REF(registered_size),
 	KMEMU_CASE_REF(not_registered), KMEMU_CASE_REF(volume_pool), KMEMU_CASE_REF(paged),
 	KMEMU_CASE_REF(contents), KMEMU_CASE_REF(callback), KMEMU_CASE_REF(invalid_pool),
