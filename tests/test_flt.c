@@ -72,6 +72,7 @@ static VOID FLTAPI on_cleanup2(PFLT_CONTEXT c, FLT_CONTEXT_TYPE t)
 static SIZE_T cb_size;                  /* Size the allocate callback saw */
 static POOL_TYPE cb_pool;
 static int n_cb_alloc, n_cb_free, cb_fail;
+static PFLT_FILTER cb_unload;           /* the allocate callback unloads it, once */
 static PVOID FLTAPI on_alloc(POOL_TYPE pool, SIZE_T size, FLT_CONTEXT_TYPE t)
 {
 	(void)t;
@@ -79,6 +80,12 @@ static PVOID FLTAPI on_alloc(POOL_TYPE pool, SIZE_T size, FLT_CONTEXT_TYPE t)
 	cb_pool = pool;
 	if (cb_fail)
 		return NULL;
+	if (cb_unload) {
+		PFLT_FILTER f = cb_unload;
+
+		cb_unload = NULL;
+		FltUnregisterFilter(f);
+	}
 	n_cb_alloc++;
 	return malloc(size);
 }
@@ -111,6 +118,7 @@ static void on_bugcheck(const struct kmemu_bugcheck_report *r, void *ctx)
 static void reset_records(void)
 {
 	n_cleanup = n_cleanup2 = n_cb_alloc = n_cb_free = cb_fail = n_leaks = n_bugchecks = 0;
+	cb_unload = NULL;
 	last_cleanup = NULL;
 	memset(&last_bc, 0, sizeof(last_bc));
 }
@@ -566,12 +574,24 @@ static void test_flt_allocate_callbacks(void **state)
 	assert_status(FltAllocateContext(f, FLT_FILE_CONTEXT, 8, PagedPool, &c),
 		      STATUS_INSUFFICIENT_RESOURCES);
 	cb_fail = 0;
+	/* the filter unloads while the allocate callback runs: the block goes to
+	 * the free callback and the call answers STATUS_FLT_DELETING_OBJECT */
+	cb_unload = f;
+	c = (PFLT_CONTEXT)&c;
+	assert_status(FltAllocateContext(f, FLT_FILE_CONTEXT, 8, PagedPool, &c),
+		      STATUS_FLT_DELETING_OBJECT);
+	assert_null(c);
+	assert_null(cb_unload);
+	assert_int_equal(n_cb_alloc, 2);
+	assert_int_equal(n_cb_free, 2);
+	assert_int_equal(n_leaks, 0);
+	f = reg_ctx(ctx, 0);
 	/* a leaked callback context is handed back to the free callback */
 	kmemu_flt_set_unload_wait(0);
 	c = alloc_ok(f, FLT_FILE_CONTEXT, 8, NonPagedPool);
 	FltUnregisterFilter(f);
 	assert_int_equal(n_leaks, 1);
-	assert_int_equal(n_cb_free, 2);
+	assert_int_equal(n_cb_free, 3);
 	FLT_CLEAN();
 }
 
@@ -1140,6 +1160,14 @@ static void test_flt_section_contexts(void **state)
 	assert_status(FltGetSectionContext(NULL, w.fo, &got), STATUS_INVALID_PARAMETER);
 	assert_status(kmemu_flt_section_create(w.in, w.fo, NULL, &sec), STATUS_INVALID_PARAMETER);
 	assert_status(kmemu_flt_section_create(w.in, w.fo, c, NULL), STATUS_INVALID_PARAMETER);
+	{
+		struct kmemu_fault_config fc = { .mode = KMEMU_FAULT_NTH, .resources = KMEMU_FAULT_HEAP };
+
+		assert_status(kmemu_fault_set(&fc), STATUS_SUCCESS);
+		assert_status(kmemu_flt_section_create(w.in, w.fo, c, &sec), STATUS_INSUFFICIENT_RESOURCES);
+		assert_status(kmemu_fault_set(NULL), STATUS_SUCCESS);
+		assert_null(sec);
+	}
 	assert_status(kmemu_flt_section_create(w.in, w.fo, c, &sec), STATUS_SUCCESS);
 	assert_status(kmemu_flt_section_create(w.in, w.fo, c, &sec2), STATUS_FLT_CONTEXT_ALREADY_LINKED);
 	assert_status(kmemu_flt_section_create(w.in, w.fo, d, &sec2), STATUS_FLT_CONTEXT_ALREADY_DEFINED);
@@ -1223,6 +1251,19 @@ static void test_flt_get_contexts(void **state)
 	for (int i = 0; i < 6; i++)
 		assert_null(fields[i]);
 	FltGetContexts(&ro, FLT_ALL_CONTEXTS, NULL);
+	/* above APC_LEVEL: the IRQL report, every field NULL, no reference taken */
+	kmemu_bugcheck_set_handler(on_bugcheck, NULL);
+	memset(&rc, 0xAB, sizeof(rc));
+	assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+	FltGetContexts(&ro, FLT_ALL_CONTEXTS, &rc);
+	assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	assert_int_equal(n_bugchecks, 1);
+	assert_int_equal(last_bc.code, IRQL_NOT_LESS_OR_EQUAL);
+	assert_int_equal(last_bc.param[1], DISPATCH_LEVEL);
+	assert_string_equal(last_bc.function, "FltGetContexts");
+	for (int i = 0; i < 6; i++)
+		assert_null(fields[i]);
 	for (int i = 0; i < 6; i++)
 		FltReleaseContext(set[i]);     /* the objects hold them */
 	assert_int_equal(n_cleanup, 0);
@@ -1777,10 +1818,20 @@ static uint32_t oom_model(void *ctx)
 	if (rc)
 		return (uint32_t)rc;
 	if (!(rc = kmemu_flt_instance_attach(ctx, v, &in)) && !(rc = kmemu_flt_file_open(v, "f:s", &fo))) {
+		PFLT_CONTEXT c = NULL;
+		struct kmemu_flt_section *sec;
+
 		if (!(rc = kmemu_flt_transaction_create(&t)))
 			kmemu_flt_transaction_end(t);
+		if (!rc)
+			rc = FltAllocateContext(ctx, FLT_SECTION_CONTEXT, 32, PagedPool, &c);
+		if (!rc && !(rc = kmemu_flt_section_create(in, fo, c, &sec)))
+			kmemu_flt_section_close(sec);
+		if (c)
+			FltReleaseContext(c);
 		kmemu_flt_file_close(fo);
 	}
+	kmemu_flt_quarantine_flush();
 	kmemu_flt_volume_destroy(v);
 	return (uint32_t)rc;
 }
