@@ -1175,7 +1175,13 @@ static void test_flt_section_contexts(void **state)
 	assert_status(kmemu_flt_file_open(w.v, "a.txt", &fo2), STATUS_SUCCESS);
 	assert_status(FltGetSectionContext(w.in, fo2, &got), STATUS_SUCCESS);
 	assert_ptr_equal(got, c);
-	FltDeleteContext(got);                 /* not for section contexts: kept */
+	FltDeleteContext(got);                 /* not for section contexts: kept, noted */
+	{
+		struct kmemu_flt_stats fs;
+
+		assert_status(kmemu_flt_stats_get(&fs), STATUS_SUCCESS);
+		assert_u64_equal(fs.section_deletes, 1);
+	}
 	FltReleaseContext(got);
 	assert_status(kmemu_flt_file_close(fo2), STATUS_SUCCESS);
 	assert_status(kmemu_flt_file_close(w.fo), STATUS_SUCCESS);   /* the section holds the stream */

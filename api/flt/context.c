@@ -29,6 +29,7 @@
  * IRQL_NOT_LESS_OR_EQUAL (api/flt/state.c) and the call fails with
  * STATUS_UNSUCCESSFUL or, for VOID routines, does nothing.
  */
+#include <stdio.h>
 #include <string.h>
 #include "flt_impl.h"
 
@@ -961,7 +962,9 @@ NTSTATUS FLTAPI FltDeleteTransactionContext(PFLT_INSTANCE Instance, PKTRANSACTIO
 /*
  * FltDeleteContext() - see <fltkernel.h>.  A context not attached (never
  * set, already deleted or replaced) and section contexts (closed with the
- * section) are left alone.  Reports: not live (0x6E); above APC_LEVEL.
+ * section) are left alone; the latter, which spec §8.6 forbids, is also
+ * noted (one line on stderr, kmemu_flt_stats.section_deletes), as a verifier
+ * would, without a bug check.  Reports: not live (0x6E); above APC_LEVEL.
  */
 VOID FLTAPI FltDeleteContext(PFLT_CONTEXT Context)
 {
@@ -977,7 +980,14 @@ VOID FLTAPI FltDeleteContext(PFLT_CONTEXT Context)
 		kmemu__flt_report_dead("FltDeleteContext", Context);
 		return;
 	}
-	if (!c->owner || c->type == FLT_SECTION_CONTEXT) {
+	if (c->type == FLT_SECTION_CONTEXT) {
+		st->n_section_deletes++;
+		pthread_mutex_unlock(&st->lock);
+		fprintf(stderr, "kmemu: FltDeleteContext: %p is a section context; it is deleted by "
+			"closing its section (FltCloseSectionForDataScan) - ignored\n", Context);
+		return;
+	}
+	if (!c->owner) {
 		pthread_mutex_unlock(&st->lock);
 		return;
 	}

@@ -218,6 +218,7 @@ struct flt_state {
 	uint64_t n_quarantine_lookaside;     /* of them, blocks of a lookaside list */
 	uint64_t n_fobjs, n_streams;         /* open file objects, live streams */
 	uint64_t n_leaks;                    /* leak reports */
+	uint64_t n_section_deletes;          /* FltDeleteContext on section contexts */
 };
 
 /* ---- state.c ------------------------------------------------------------------ */

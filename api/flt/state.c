@@ -295,6 +295,7 @@ kmemu_status kmemu_flt_stats_get(struct kmemu_flt_stats *out)
 	out->live_contexts = st->n_contexts;
 	out->lookaside_free = st->n_lookaside + st->n_quarantine_lookaside;
 	out->quarantined = st->n_quarantine;
+	out->section_deletes = st->n_section_deletes;
 	out->deferred_pending = st->n_deferred;
 	out->file_objects = st->n_fobjs;
 	out->streams = st->n_streams;

@@ -379,7 +379,12 @@ KMEMU_CASE(delete_ctx, S "flt-delete-context", FH_CAPS, S "delete-context " S "d
 	/* section contexts stay with their section */
 	a = fh_alloc(w.f, FLT_SECTION_CONTEXT, 32, PagedPool);
 	KMEMU_SETUP_NT(kmemu_flt_section_create(w.in, w.fo, a, &sec));
-	FltDeleteContext(a);
+	{
+		uint64_t noted = fh_stats().section_deletes;
+
+		FltDeleteContext(a);
+		KMEMU_EXPECT_EQ(fh_stats().section_deletes, noted + 1);
+	}
 	KMEMU_EXPECT_NT(FltGetSectionContext(w.in, w.fo, &got), 0);
 	FltReleaseContext(got);
 	FltReleaseContext(a);

@@ -228,6 +228,8 @@ struct kmemu_flt_stats {
 	uint64_t transactions;       /* live transactions */
 	uint64_t leaks_reported;     /* leak reports so far (this machine) */
 	uint64_t quarantined;        /* freed contexts waiting in the quarantine */
+	uint64_t section_deletes;    /* FltDeleteContext calls on a section context
+					(ignored, one line on stderr each: spec §8.6) */
 };
 
 /**
