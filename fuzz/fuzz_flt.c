@@ -301,7 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FltUnregisterFilter(filter);
 	kmemu_flt_volume_destroy(volume);
 	if (kmemu_flt_stats_get(&fs) || fs.live_contexts || fs.lookaside_free || fs.file_objects ||
-	    fs.streams || fs.volumes || fs.filters || fs.transactions)
+	    fs.streams || fs.volumes || fs.filters || fs.transactions || fs.quarantined)
 		die("objects or contexts left after the input", 0);
 out:
 	if (kmemu_check(&why))
