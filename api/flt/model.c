@@ -9,7 +9,10 @@
  * while file objects or sections hold it (stream->refs); the last one gone
  * deletes it with its contexts, the last stream of a file the file and its
  * contexts.  Teardown collects the contexts to drop on a chain under the
- * lock and drops them after it (cleanup callbacks are driver code).
+ * lock and drops them after it (cleanup callbacks are driver code).  A file
+ * object, transaction or volume stays live, marked as being deleted, while
+ * the callbacks of its own contexts run, so a callback naming it gets
+ * STATUS_FLT_DELETING_OBJECT from a set routine; it is freed afterwards.
  */
 #include <string.h>
 #include "flt_impl.h"
