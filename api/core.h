@@ -139,6 +139,18 @@ kmemu_status kmemu__section_ex_params(const struct MEM_EXTENDED_PARAMETER *p, ui
 /* 1 when NtUnmapViewOfSectionEx's @flags has an unknown bit. */
 int kmemu__section_unmap_ex_flags_bad(uint32_t flags);
 
+/* ---- mdl_revoke.c: revoked kernel aliases (POSIX backends) ---------------- */
+/* Make [@start, @start + @len) (page aligned, the caller's mapping)
+ * PROT_NONE; a touch is bug check @r with p3 = the address, then the
+ * access completes.  STATUS_SUCCESS; STATUS_INSUFFICIENT_RESOURCES (no
+ * report slot: the range stays accessible). */
+kmemu_status kmemu__mdl_revoke_range(void *start, size_t len, const struct kmemu_mdl_report *r);
+/* The lock of the revoked range at @start is gone; the caller keeps the
+ * addresses reserved PROT_NONE and they stay reported while a slot allows. */
+void kmemu__mdl_revoke_quarantine(const void *start);
+/* Stop reporting every revoked range starting in [@lo, @hi). */
+void kmemu__mdl_revoke_forget(uintptr_t lo, uintptr_t hi);
+
 /* ---- ptrset.c: a set of live pointers ------------------------------------- */
 /* An open-addressing hash set of non-NULL pointers (linear probing,
  * backward-shift deletion, power-of-two capacity kept at most half full),

@@ -17,15 +17,13 @@
  *
  * Revoking a lock (a request completed while the driver may still hold the
  * alias) makes the alias PROT_NONE without unmapping it.  A touch of a
- * revoked alias raises SIGSEGV; the handler below turns it into the bug
+ * revoked alias raises SIGSEGV; the handler (api/mdl_revoke.c) turns it into the bug
  * check the lock was revoked with, then (if the bug-check handler returns)
  * opens the pages again so the access completes: report and continue.
  * Unlocking a revoked lock keeps its range reported (quarantined) until the
  * report slot is needed again or the machine closes, so a touch after the
  * pages went is still the report, not a crash.
  */
-#include <signal.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <wdm.h>
@@ -38,120 +36,6 @@ struct emu_mdl {
 	uint8_t *alias;              /* vmalloc area (page aligned) */
 	int revoked;                 /* alias made PROT_NONE */
 };
-
-/* ---- revoked aliases: what the SIGSEGV handler looks at ----------------------- */
-
-/* A fixed table read by the signal handler without locks: a slot is live
- * while .end is non-zero; writers fill .start and the report first. */
-#define REVOKED_MAX 256
-
-struct revoked_range {
-	_Atomic uintptr_t start;
-	_Atomic uintptr_t end;       /* 0 = free slot */
-	uint32_t code;               /* bug check to report */
-	uintptr_t p1, p2, p4;        /* its parameters (p3 = the faulting address) */
-	const char *function;        /* reported as the function */
-	const char *detail;          /* reported as the detail */
-	_Atomic int quarantined;     /* the lock is gone; the range stays reported */
-};
-
-static struct revoked_range revoked[REVOKED_MAX];
-static struct sigaction old_segv;
-static pthread_mutex_t segv_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* hand a fault that is no revoked range to the handler we replaced */
-static void chain_old(int sig, siginfo_t *si, void *uc)
-{
-	if (old_segv.sa_flags & SA_SIGINFO) {
-		if (old_segv.sa_sigaction) {
-			old_segv.sa_sigaction(sig, si, uc);
-			return;
-		}
-	} else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
-		old_segv.sa_handler(sig);
-		return;
-	}
-	/* default action: die with the signal */
-	signal(SIGSEGV, SIG_DFL);
-	raise(SIGSEGV);
-}
-
-/* SIGSEGV: a touch of a revoked range is its report; anything else is chained */
-static void mdl_segv(int sig, siginfo_t *si, void *uc)
-{
-	uintptr_t a = (uintptr_t)si->si_addr;
-
-	for (size_t i = 0; i < REVOKED_MAX; i++) {
-		struct revoked_range *r = &revoked[i];
-		uintptr_t end = atomic_load(&r->end), start = atomic_load(&r->start);
-
-		if (end && a >= start && a < end) {
-			/* may unwind (a catch) or return (report and continue) */
-			kmemu__bugcheck(r->function, r->detail, r->code, r->p1, r->p2, a, r->p4);
-			/* a quarantined range has no frames any more: the access
-			 * completes on scratch pages and the range stops reporting */
-			mprotect((void *)start, end - start, PROT_READ | PROT_WRITE);
-			if (atomic_load(&r->quarantined))
-				atomic_store(&r->end, 0);
-			return;
-		}
-	}
-	chain_old(sig, si, uc);
-}
-
-/* Install the handler, again whenever someone replaced it since (a test
- * framework installs its own per test); the replaced one is chained. */
-static void segv_install(void)
-{
-	struct sigaction sa, cur;
-
-	pthread_mutex_lock(&segv_lock);
-	sigaction(SIGSEGV, NULL, &cur);
-	if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != mdl_segv) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = mdl_segv;
-		/* SA_NODEFER: a catch unwinds out of the handler with siglongjmp
-		 * without restoring the mask, so SIGSEGV must not stay blocked */
-		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGSEGV, &sa, &old_segv);
-	}
-	pthread_mutex_unlock(&segv_lock);
-}
-
-/* The lock of a revoked range is gone: keep reporting touches of the range
- * (now an inaccessible reservation) until its slot is needed again. */
-static void revoked_quarantine(uintptr_t start)
-{
-	for (size_t i = 0; i < REVOKED_MAX; i++)
-		if (atomic_load(&revoked[i].end) && atomic_load(&revoked[i].start) == start)
-			atomic_store(&revoked[i].quarantined, 1);
-}
-
-/* Forget every reported range inside [@lo, @hi) (the machine goes). */
-static void revoked_forget_range(uintptr_t lo, uintptr_t hi)
-{
-	for (size_t i = 0; i < REVOKED_MAX; i++) {
-		uintptr_t st = atomic_load(&revoked[i].start);
-
-		if (atomic_load(&revoked[i].end) && st >= lo && st < hi)
-			atomic_store(&revoked[i].end, 0);
-	}
-}
-
-/* A free report slot, else a quarantined one, else NULL.  segv_lock held. */
-static struct revoked_range *revoked_slot(void)
-{
-	for (size_t i = 0; i < REVOKED_MAX; i++)
-		if (!atomic_load(&revoked[i].end))
-			return &revoked[i];
-	for (size_t i = 0; i < REVOKED_MAX; i++)
-		if (atomic_load(&revoked[i].quarantined)) {
-			atomic_store(&revoked[i].end, 0);
-			return &revoked[i];
-		}
-	return NULL;
-}
 
 /* ---- locks ------------------------------------------------------------------------ */
 
@@ -283,11 +167,8 @@ kmemu_status emu_mdl_unlock(void *st, void *lock)
 		emu_unlock(m);
 		return STATUS_INVALID_PARAMETER;
 	}
-	if (l->revoked) {
-		pthread_mutex_lock(&segv_lock);
-		revoked_quarantine((uintptr_t)l->alias);
-		pthread_mutex_unlock(&segv_lock);
-	}
+	if (l->revoked)
+		kmemu__mdl_revoke_quarantine(l->alias);
 	mdl_free(m, l);
 	emu_unlock(m);
 	return STATUS_SUCCESS;
@@ -309,34 +190,15 @@ kmemu_status emu_mdl_revoke(void *st, void *lock, const struct kmemu_mdl_report 
 {
 	struct emu_machine *m = st;
 	struct emu_mdl *l = lock, *it;
-	struct revoked_range *s;
 	kmemu_status rc = STATUS_INVALID_PARAMETER;
 
-	segv_install();
 	emu_lock(m);
 	for (it = m->mdls; it && it != l; it = it->next)
 		;
-	if (!it || l->revoked)
-		goto out;
-	rc = STATUS_INSUFFICIENT_RESOURCES;
-	pthread_mutex_lock(&segv_lock);
-	s = revoked_slot();
-	if (s) {
-		s->code = r->code;
-		s->p1 = r->p1;
-		s->p2 = r->p2;
-		s->p4 = r->p4;
-		s->function = r->function;
-		s->detail = r->detail;
-		atomic_store(&s->quarantined, 0);
-		atomic_store(&s->start, (uintptr_t)l->alias);
-		atomic_store(&s->end, (uintptr_t)l->alias + (l->npages << EMU_PAGE_SHIFT));
-		mprotect(l->alias, l->npages << EMU_PAGE_SHIFT, PROT_NONE);
-		l->revoked = 1;
-		rc = STATUS_SUCCESS;
+	if (it && !l->revoked) {
+		rc = kmemu__mdl_revoke_range(l->alias, l->npages << EMU_PAGE_SHIFT, r);
+		l->revoked = rc == STATUS_SUCCESS;
 	}
-	pthread_mutex_unlock(&segv_lock);
-out:
 	emu_unlock(m);
 	return rc;
 }
@@ -351,9 +213,8 @@ void emu_mdl_release_all(struct emu_machine *m)
 		m->n_mdls--;
 		mdl_free(m, l);
 	}
-	pthread_mutex_lock(&segv_lock);
-	revoked_forget_range((uintptr_t)m->vmalloc.base, (uintptr_t)m->vmalloc.base + m->vmalloc.size);
-	pthread_mutex_unlock(&segv_lock);
+	kmemu__mdl_revoke_forget((uintptr_t)m->vmalloc.base,
+				 (uintptr_t)m->vmalloc.base + m->vmalloc.size);
 }
 
 /**
