@@ -327,15 +327,23 @@ static void test_linux_caps(void **state)
 	assert_true(caps & KMEMU_CAP_KERNEL_ACCESS);
 	assert_true(caps & KMEMU_CAP_CHECKERS);
 	assert_true(caps & KMEMU_CAP_SECTIONS);
-	assert_int_equal(ops->version, 2);
-	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_BUGCHECK | KMEMU_CAP_PLACEMENT |
-				  KMEMU_CAP_VERIFIER));
+	assert_int_equal(ops->version, 5);
+	/* the frameworks (KMDF, Filter Manager) and their reports run on it */
+	assert_true(caps & KMEMU_CAP_WDF);
+	assert_true(caps & KMEMU_CAP_FLT);
+	assert_true(caps & KMEMU_CAP_BUGCHECK);
+	assert_true(caps & KMEMU_CAP_VERIFIER);
+	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_PLACEMENT | KMEMU_CAP_KERNEL_VIEWS |
+				  KMEMU_CAP_SECTIONS_EX));
 	print_message("# linux caps here: contig %d, phys %d, multi-process %d\n",
 		      !!(caps & KMEMU_CAP_CONTIG), !!(caps & KMEMU_CAP_PHYS),
 		      !!(caps & KMEMU_CAP_MULTI_PROCESS));
-	/* no IRQL */
+	/* no IRQL but PASSIVE_LEVEL */
 	assert_status(kmemu_irql_set(2, &old), STATUS_NOT_SUPPORTED);
 	assert_int_equal(old, 7);
+	assert_status(kmemu_irql_set(0, &old), STATUS_SUCCESS);
+	assert_int_equal(old, 0);
+	assert_status(kmemu_irql_set(0, NULL), STATUS_SUCCESS);
 	/* placement policies cannot be honoured */
 	assert_status(kmemu_config_default(&cfg), STATUS_SUCCESS);
 	cfg.placement = KMEMU_PLACE_SCATTER;
@@ -1013,6 +1021,373 @@ static void test_linux_section_kernel_answers(void **state)
 
 /* ---- main ----------------------------------------------------------------------------- */
 
+/* ---- locked user ranges (->mdl_probe_lock, ->mdl_unlock, ->mdl_revoke) ------------------- */
+
+static const struct kmemu_backend_ops *mdl_ops(void **st)
+{
+	struct kmemu_backend *b = NULL;
+
+	assert_status(kmemu_backend_current(&b), STATUS_SUCCESS);
+	return kmemu_backend_ops_of(b, st);
+}
+
+/* io_uring rings of this process (each live lock holds one when io_uring
+ * pins; none otherwise) */
+static int count_rings(void)
+{
+	return count_fds(getpid(), "anon_inode:[io_uring]");
+}
+
+/* The alias is another address over the same memfd pages, pinned by one
+ * io_uring ring (or mlocked); it outlives the buffer it was locked from. */
+static void test_linux_mdl_alias(void **state)
+{
+	WD_KERNEL_BUFFER *kb = NULL;
+	void *st, *alias = NULL, *lock = NULL;
+	const struct kmemu_backend_ops *ops = mdl_ops(&st);
+	struct kmemu_stats s0, s1;
+	int rings = count_rings();
+	uint8_t *u;
+
+	(void)state;
+	KT_BEGIN();
+	assert_wd(WDS_SharedBufferAlloc(3 * PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	u = (uint8_t *)(uintptr_t)kb->pUserAddr;
+	kt_snapshot(&s0);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)u + 100, 2 * PAGE, 1, &alias, &lock),
+		      STATUS_SUCCESS);
+	kt_snapshot(&s1);
+	assert_u64_equal(s1.mappings, s0.mappings + 1);
+	assert_ptr_not_equal(alias, u + 100);
+	assert_ptr_not_equal(alias, (uint8_t *)(uintptr_t)kb->pKernelAddr + 100);
+	assert_u64_equal((uintptr_t)alias & (PAGE - 1), 100);
+	assert_int_equal(count_rings(), rings + 1);  /* io_uring is here (probed in setup) */
+	memset(alias, 0x5A, 2 * PAGE);
+	assert_int_equal(u[100], 0x5A);
+	assert_int_equal(u[100 + 2 * PAGE - 1], 0x5A);
+	assert_int_equal(u[99], 0);
+	u[200] = 7;
+	assert_int_equal(((uint8_t *)alias)[100], 7);
+	assert_status(kmemu_check(NULL), STATUS_SUCCESS);
+	/* the buffer goes; the lock keeps the pages and the alias */
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	((uint8_t *)alias)[0] = 1;
+	assert_int_equal(((uint8_t *)alias)[100], 7);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_int_equal(count_rings(), rings);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_INVALID_PARAMETER);
+	assert_status(ops->mdl_unlock(st, &rings), STATUS_INVALID_PARAMETER);
+	KMEMU_TEST_CLEAN();
+}
+
+/* Every refusal is STATUS_ACCESS_VIOLATION with the outputs untouched:
+ * memory the process never mapped, kernel views, kernel and wrapping
+ * ranges, read-only, copy-on-write, no-access and uncommitted view pages. */
+static void test_linux_mdl_refusals(void **state)
+{
+	static uint8_t host_page[2 * 4096];
+	void *st, *alias = BAD_KB, *lock = BAD_KB;
+	const struct kmemu_backend_ops *ops = mdl_ops(&st);
+	WD_KERNEL_BUFFER *kb = NULL;
+	HANDLE s, r;
+	PVOID ro = NULL, cow = NULL, na = NULL, rv = NULL;
+	SIZE_T z = 0;
+	const struct {
+		uint64_t addr;
+		size_t len;
+		int write;
+	} *t, bad[] = {
+		{ 0, 1, 0 },                                  /* NULL page */
+		{ (uintptr_t)host_page, 16, 0 },              /* host memory: not the process's */
+		{ 0xFFFF800000000000ull, 16, 0 },             /* kernel range */
+		{ UINT64_MAX - 8, 16, 0 },                    /* wraps */
+	};
+
+	(void)state;
+	KT_BEGIN();
+	for (t = bad; t < bad + KT_ARRAY_SIZE(bad); t++)
+		assert_status(ops->mdl_probe_lock(st, t->addr, t->len, t->write, &alias, &lock),
+			      STATUS_ACCESS_VIOLATION);
+	assert_status(ops->mdl_probe_lock(st, 0x10000, 0, 0, &alias, &lock), STATUS_ACCESS_VIOLATION);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	/* the kernel view, and a range running past the buffer's end */
+	assert_status(ops->mdl_probe_lock(st, kb->pKernelAddr, 8, 0, &alias, &lock),
+		      STATUS_ACCESS_VIOLATION);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr + PAGE - 8, 16, 0, &alias, &lock),
+		      STATUS_ACCESS_VIOLATION);
+	s = new_section(0x10000, SEC_COMMIT);
+	r = new_section(0x10000, SEC_RESERVE);
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &ro, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_READONLY), STATUS_SUCCESS);
+	z = 0;
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &cow, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_WRITECOPY), STATUS_SUCCESS);
+	z = 0;
+	assert_status(ZwMapViewOfSection(s, ZwCurrentProcess(), &na, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_NOACCESS), STATUS_SUCCESS);
+	z = 0;
+	assert_status(ZwMapViewOfSection(r, ZwCurrentProcess(), &rv, 0, PAGE, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)ro, 8, 1, &alias, &lock), STATUS_ACCESS_VIOLATION);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)cow, 8, 1, &alias, &lock), STATUS_ACCESS_VIOLATION);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)na, 8, 0, &alias, &lock), STATUS_ACCESS_VIOLATION);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)rv + PAGE - 4, 8, 0, &alias, &lock),
+		      STATUS_ACCESS_VIOLATION);  /* the second page is not committed */
+	assert_ptr_equal(alias, BAD_KB);
+	assert_ptr_equal(lock, BAD_KB);
+	/* for reading, the read-only and copy-on-write views lock; the section
+	 * pages are what the alias shows */
+	((uint8_t *)rv)[0] = 0x42;
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)ro, 8, 0, &alias, &lock), STATUS_SUCCESS);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)cow, 8, 0, &alias, &lock), STATUS_SUCCESS);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)rv, PAGE, 1, &alias, &lock), STATUS_SUCCESS);
+	assert_int_equal(*(uint8_t *)alias, 0x42);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), ro), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), cow), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), na), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), rv), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(ZwClose(r), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A range over two adjacent views of two sections is one alias of pieces of
+ * two memfds. */
+static void test_linux_mdl_two_views(void **state)
+{
+	void *st, *alias = NULL, *lock = NULL;
+	const struct kmemu_backend_ops *ops = mdl_ops(&st);
+	HANDLE a, b;
+	PVOID va = NULL, vb = NULL;
+	SIZE_T z = 0;
+
+	(void)state;
+	KT_BEGIN();
+	a = new_section(0x10000, SEC_COMMIT);
+	b = new_section(0x10000, SEC_COMMIT);
+	assert_status(ZwMapViewOfSection(a, ZwCurrentProcess(), &va, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_SUCCESS);
+	vb = (uint8_t *)va + 0x10000;
+	z = 0;
+	if (ZwMapViewOfSection(b, ZwCurrentProcess(), &vb, 0, 0, NULL, &z, ViewUnmap, 0,
+			       PAGE_READWRITE) == STATUS_SUCCESS) {
+		assert_status(ops->mdl_probe_lock(st, (uintptr_t)vb - 8, 16, 1, &alias, &lock),
+			      STATUS_SUCCESS);
+		memcpy(alias, "0123456789abcdef", 16);
+		assert_memory_equal((uint8_t *)vb - 8, "0123456789abcdef", 16);
+		assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+		assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), vb), STATUS_SUCCESS);
+	} else {
+		print_message("# the address after the first view was taken: not tested\n");
+	}
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), va), STATUS_SUCCESS);
+	assert_status(ZwClose(a), STATUS_SUCCESS);
+	assert_status(ZwClose(b), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* A thread attached to an agent locks the agent's pages: a view the agent
+ * mapped is the range; the same address in the host is not the agent's. */
+static void test_linux_mdl_agent(void **state)
+{
+	void *st, *alias = NULL, *lock = NULL;
+	const struct kmemu_backend_ops *ops = mdl_ops(&st);
+	kmemu_pid self, agent;
+	HANDLE s, ph = NULL;
+	PVOID v = NULL;
+	SIZE_T z = 0;
+	uint8_t byte = 0;
+
+	(void)state;
+	if (!(caps & KMEMU_CAP_MULTI_PROCESS))
+		skip();
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	agent = new_agent();
+	s = new_section(0x10000, SEC_COMMIT);
+	assert_status(kmemu_process_open(agent, PROCESS_VM_OPERATION, &ph), STATUS_SUCCESS);
+	assert_status(ZwMapViewOfSection(s, ph, &v, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE),
+		      STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)v, 8, 0, &alias, &lock), STATUS_ACCESS_VIOLATION);
+	assert_status(kmemu_process_attach(agent, NULL), STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, (uintptr_t)v + 0x2001, 2, 1, &alias, &lock), STATUS_SUCCESS);
+	assert_status(kmemu_process_attach(self, NULL), STATUS_SUCCESS);
+	((uint8_t *)alias)[1] = 0x99;
+	assert_status(kmemu_user_read(agent, (uintptr_t)v + 0x2002, &byte, 1), STATUS_SUCCESS);
+	assert_int_equal(byte, 0x99);
+	/* the agent's view goes, the lock keeps its pages */
+	assert_status(ZwUnmapViewOfSection(ph, v), STATUS_SUCCESS);
+	assert_int_equal(((uint8_t *)alias)[1], 0x99);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_status(ZwClose(ph), STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+static int fake_uring_enosys(unsigned entries, void *p)
+{
+	(void)entries;
+	(void)p;
+	errno = ENOSYS;  /* a kernel without io_uring, or kernel.io_uring_disabled */
+	return -1;
+}
+
+static int fake_uring_register_efault(int fd, unsigned op, const void *arg, unsigned nr)
+{
+	(void)fd, (void)op, (void)arg, (void)nr;
+	errno = EFAULT;
+	return -1;
+}
+
+static int fake_uring_register_enomem(int fd, unsigned op, const void *arg, unsigned nr)
+{
+	(void)fd, (void)op, (void)arg, (void)nr;
+	errno = ENOMEM;  /* over RLIMIT_MEMLOCK */
+	return -1;
+}
+
+/* Without io_uring the alias is mlocked (no ring); the kernel's refusals of
+ * the pin become statuses. */
+static void test_linux_mdl_pin_fallbacks(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	const struct kmemu_backend_ops *ops;
+	void *st, *alias = NULL, *lock = NULL;
+	WD_KERNEL_BUFFER *kb = NULL;
+	int rings = count_rings();
+
+	(void)state;
+	KT_BEGIN();
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	ops = mdl_ops(&st);
+	assert_int_equal(linux_syscall_set("io_uring_register", (linux_syscall_ptr)fake_uring_register_efault), 0);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 8, 1, &alias, &lock), STATUS_ACCESS_VIOLATION);
+	assert_int_equal(linux_syscall_set("io_uring_register", (linux_syscall_ptr)fake_uring_register_enomem), 0);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 8, 1, &alias, &lock),
+		      STATUS_INSUFFICIENT_RESOURCES);
+	assert_int_equal(count_rings(), rings);
+	linux_syscall_reset();
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+
+	assert_int_equal(linux_syscall_set("io_uring_setup", (linux_syscall_ptr)fake_uring_enosys), 0);
+	assert_status(kmemu_backend_open("linux", NULL, &b), STATUS_SUCCESS);
+	assert_true(kmemu_backend_caps(b) & KMEMU_CAP_WDF);
+	old = kmemu_backend_set_current(b);
+	ops = kmemu_backend_ops_of(b, &st);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 8, 1, &alias, &lock), STATUS_SUCCESS);
+	assert_int_equal(count_rings(), rings);
+	*(uint8_t *)alias = 3;
+	assert_int_equal(*(uint8_t *)(uintptr_t)kb->pUserAddr, 3);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+}
+
+struct mdl_oom_ctx {
+	const struct kmemu_backend_ops *ops;
+	void *st;
+	uint64_t uaddr;
+};
+
+static uint32_t run_mdl_lock(void *ctx)
+{
+	const struct mdl_oom_ctx *c = ctx;
+	void *alias = BAD_KB, *lock = BAD_KB;
+	kmemu_status rc = c->ops->mdl_probe_lock(c->st, c->uaddr, 2 * PAGE, 1, &alias, &lock);
+
+	if (rc)
+		return alias == BAD_KB && lock == BAD_KB ? (uint32_t)rc : 0xFFFFFFFFu;
+	return (uint32_t)c->ops->mdl_unlock(c->st, lock);
+}
+
+/* Every acquisition of a lock (heap, mmaps, ring, pin) failed in turn:
+ * STATUS_INSUFFICIENT_RESOURCES, nothing left behind. */
+static void test_linux_mdl_oom(void **state)
+{
+	struct mdl_oom_ctx c;
+	WD_KERNEL_BUFFER *kb = NULL;
+
+	(void)state;
+	c.ops = mdl_ops(&c.st);
+	assert_wd(WDS_SharedBufferAlloc(3 * PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	c.uaddr = kb->pUserAddr + 10;
+	oom("ProbeAndLock + unlock", run_mdl_lock, &c, (uint32_t)STATUS_INSUFFICIENT_RESOURCES);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+}
+
+static unsigned mdl_reports;
+
+static void mdl_count_handler(const struct kmemu_bugcheck_report *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	mdl_reports++;
+}
+
+static void mdl_touch(void *arg)
+{
+	*(volatile uint8_t *)arg = 0x77;
+}
+
+/* A revoked alias reports each touch (caught, or let through by a handler
+ * that returns); after the unlock its addresses stay reserved and the
+ * first touch is still the report. */
+static void test_linux_mdl_revoke(void **state)
+{
+	static const struct kmemu_mdl_report rep = { 0xC4, 0xB0002, 0x1234, 0x5678, "test", "rule" };
+	void *st, *alias = NULL, *lock = NULL;
+	const struct kmemu_backend_ops *ops = mdl_ops(&st);
+	struct kmemu_bugcheck_report r;
+	struct kmemu_stats s;
+	WD_KERNEL_BUFFER *kb = NULL;
+
+	(void)state;
+	KT_BEGIN();
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr + 16, 32, 1, &alias, &lock), STATUS_SUCCESS);
+	assert_status(ops->mdl_revoke(st, lock, &rep), STATUS_SUCCESS);
+	assert_status(ops->mdl_revoke(st, lock, &rep), STATUS_INVALID_PARAMETER);
+	VALGRIND_DISABLE_ERROR_REPORTING;
+	assert_int_equal(kmemu_bugcheck_catch(mdl_touch, (uint8_t *)alias + 3, &r), 1);
+	VALGRIND_ENABLE_ERROR_REPORTING;
+	assert_int_equal(r.code, 0xC4);
+	assert_u64_equal(r.param[0], 0xB0002);
+	assert_u64_equal(r.param[2], (uintptr_t)alias + 3);
+	assert_u64_equal(r.param[3], 0x5678);
+	assert_int_equal(((uint8_t *)(uintptr_t)kb->pUserAddr)[19], 0);
+	kmemu_bugcheck_set_handler(mdl_count_handler, NULL);
+	mdl_reports = 0;
+	VALGRIND_DISABLE_ERROR_REPORTING;
+	mdl_touch((uint8_t *)alias + 3);
+	VALGRIND_ENABLE_ERROR_REPORTING;
+	kmemu_bugcheck_set_handler(NULL, NULL);
+	assert_int_equal(mdl_reports, 1);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_status(ops->mdl_revoke(st, lock, &rep), STATUS_INVALID_PARAMETER);
+	/* the lock is gone: its range is still reported, the buffer untouched */
+	VALGRIND_DISABLE_ERROR_REPORTING;
+	assert_int_equal(kmemu_bugcheck_catch(mdl_touch, alias, &r), 1);
+	VALGRIND_ENABLE_ERROR_REPORTING;
+	assert_u64_equal(r.param[0], 0xB0002);
+	assert_int_equal(((uint8_t *)(uintptr_t)kb->pUserAddr)[16], 0);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	/* everything is back but the quarantine's record of the reservation,
+	 * which the instance keeps until it closes */
+	kt_snapshot(&s);
+	assert_status(kmemu_check(NULL), STATUS_SUCCESS);
+	assert_u64_equal(s.mappings, kt_base_.mappings);
+	assert_u64_equal(s.heap_blocks, kt_base_.heap_blocks + 1);
+	assert_u64_equal(s.frames_used, kt_base_.frames_used);
+}
+
 #define LINUX_TEST(f) cmocka_unit_test_teardown(f, test_teardown)
 
 int main(void)
@@ -1038,6 +1413,13 @@ int main(void)
 		LINUX_TEST(test_linux_contig_1g_fallback),
 		LINUX_TEST(test_linux_section_agent),
 		LINUX_TEST(test_linux_section_kernel_answers),
+		LINUX_TEST(test_linux_mdl_alias),
+		LINUX_TEST(test_linux_mdl_refusals),
+		LINUX_TEST(test_linux_mdl_two_views),
+		LINUX_TEST(test_linux_mdl_agent),
+		LINUX_TEST(test_linux_mdl_pin_fallbacks),
+		LINUX_TEST(test_linux_mdl_oom),
+		LINUX_TEST(test_linux_mdl_revoke),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

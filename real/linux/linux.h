@@ -50,6 +50,8 @@ enum rsys_id {
 	RSYS_PIDFD_OPEN,         /* acquiring: EMFILE */
 	RSYS_PIDFD_GETFD,        /* acquiring: EMFILE */
 	RSYS_MPROTECT,           /* acquiring (commits SEC_RESERVE pages): ENOMEM */
+	RSYS_IO_URING_SETUP,     /* acquiring (a ring to pin locked pages): EMFILE */
+	RSYS_IO_URING_REGISTER,  /* acquiring (the pin; RLIMIT_MEMLOCK): ENOMEM */
 	RSYS_MUNMAP,             /* releasing: never failed */
 	RSYS_CLOSE,              /* releasing */
 	RSYS_KILL,               /* releasing */
@@ -102,6 +104,9 @@ typedef ssize_t (*rsys_sendmsg_fn)(int, const struct msghdr *, int);
 typedef int (*rsys_pidfd_open_fn)(pid_t, unsigned);
 typedef int (*rsys_pidfd_getfd_fn)(int, int, unsigned);
 typedef int (*rsys_mprotect_fn)(void *, size_t, int);
+struct io_uring_params;
+typedef int (*rsys_io_uring_setup_fn)(unsigned, struct io_uring_params *);
+typedef int (*rsys_io_uring_register_fn)(int, unsigned, const void *, unsigned);
 typedef int (*rsys_munmap_fn)(void *, size_t);
 typedef int (*rsys_close_fn)(int);
 typedef int (*rsys_kill_fn)(pid_t, int);
@@ -144,6 +149,13 @@ typedef pid_t (*rsys_getpid_fn)(void);
 	(linux_sys_fault(RSYS_PIDFD_GETFD) ? -1 : RSYS_FN(RSYS_PIDFD_GETFD, rsys_pidfd_getfd_fn)(pidfd, fd, flags))
 #define rsys_mprotect(addr, len, prot) \
 	(linux_sys_fault(RSYS_MPROTECT) ? -1 : RSYS_FN(RSYS_MPROTECT, rsys_mprotect_fn)(addr, len, prot))
+#define rsys_io_uring_setup(entries, p)                                                    \
+	(linux_sys_fault(RSYS_IO_URING_SETUP) ? -1                                          \
+					      : RSYS_FN(RSYS_IO_URING_SETUP, rsys_io_uring_setup_fn)(entries, p))
+#define rsys_io_uring_register(fd, op, arg, nr)                                               \
+	(linux_sys_fault(RSYS_IO_URING_REGISTER)                                                 \
+		 ? -1                                                                            \
+		 : RSYS_FN(RSYS_IO_URING_REGISTER, rsys_io_uring_register_fn)(fd, op, arg, nr))
 /* Releasing calls and queries: never failed by the simulator. */
 #define rsys_munmap(addr, len) RSYS_FN(RSYS_MUNMAP, rsys_munmap_fn)(addr, len)
 #define rsys_close(fd) RSYS_FN(RSYS_CLOSE, rsys_close_fn)(fd)
@@ -309,6 +321,10 @@ struct linux_machine {
 	uint64_t section_pages;      /* committed section pages (stats frames_used) */
 	uint64_t n_views;            /* views (stats mappings) */
 	uint64_t n_handles;          /* object handles of all processes (stats) */
+	int has_uring;               /* mdl.c: io_uring pins locked pages (else mlock2) */
+	struct linux_mdl *mdls;      /* mdl.c: live locks */
+	struct linux_mdl *mdl_quarantine; /* mdl.c: revoked ranges kept reserved */
+	uint64_t n_mdls;             /* live locks */
 };
 
 void linux_lock(struct linux_machine *m);
@@ -401,5 +417,18 @@ kmemu_status linux_section_inherit(struct linux_machine *m, struct linux_proc *p
 void linux_section_release_process(struct linux_machine *m, struct linux_proc *p);
 /* Invariants of sections and views.  Lock held. */
 int linux_section_check(struct linux_machine *m, const char **msg);
+
+/* ==== mdl.c: locked user ranges (KMDF ProbeAndLock, direct I/O) ============== */
+
+/* 1 when io_uring can pin pages here (probed at open, no fault hook). */
+int linux_mdl_probe_uring(void);
+kmemu_status linux_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int write,
+				  void **kernel_alias, void **lock);
+kmemu_status linux_mdl_unlock(void *st, void *lock);
+kmemu_status linux_mdl_revoke(void *st, void *lock, const struct kmemu_mdl_report *r);
+/* Instance close: unlock everything, release the quarantine.  Lock held. */
+void linux_mdl_release_all(struct linux_machine *m);
+/* Invariants of the locks.  Lock held. */
+int linux_mdl_check(struct linux_machine *m, const char **msg);
 
 #endif /* KMEMU_REAL_LINUX_H */

@@ -218,8 +218,9 @@ static kmemu_status linux_open(const struct kmemu_backend_ops *ops, const struct
 	RSYS_FN(RSYS_MLOCK2, rsys_mlock2_fn)(NULL, 0, MLOCK_ONFAULT);
 	m->has_hugetlb = probe_hugetlb();
 	m->has_pfn = probe_pfn();
+	m->has_uring = linux_mdl_probe_uring();
 	m->caps = KMEMU_CAP_WDS | KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
-		  KMEMU_CAP_SECTIONS;
+		  KMEMU_CAP_SECTIONS | KMEMU_CAP_WDF | KMEMU_CAP_FLT | KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER;
 	if (probe_vm_readv())
 		m->caps |= KMEMU_CAP_MULTI_PROCESS;
 	if (m->has_hugetlb)
@@ -255,6 +256,7 @@ static void linux_close(void *st)
 	}
 	if (m->initial)
 		process_free(m, m->initial);
+	linux_mdl_release_all(m);
 	linux_wds_fini(m);
 	linux_unlock(m);
 	pthread_mutex_destroy(&m->lock);
@@ -818,12 +820,16 @@ static uint8_t linux_irql_get(void *st)
 	return 0;  /* PASSIVE_LEVEL, always */
 }
 
+/* Only PASSIVE_LEVEL exists: setting it is a no-op, any other level
+ * STATUS_NOT_SUPPORTED (KMEMU_CAP_IRQL clear). */
 static kmemu_status linux_irql_set(void *st, uint8_t irql, uint8_t *old)
 {
 	(void)st;
-	(void)irql;
-	(void)old;
-	return STATUS_NOT_SUPPORTED;
+	if (irql != 0)
+		return STATUS_NOT_SUPPORTED;
+	if (old)
+		*old = 0;
+	return STATUS_SUCCESS;
 }
 
 static uint8_t linux_irql_raise(void *st, uint8_t irql)
@@ -854,7 +860,7 @@ static kmemu_status linux_stats_get(void *st, struct kmemu_stats *out)
 	out->handles_used = m->slots_used + m->n_handles;
 	out->processes = m->n_processes;
 	out->wds_buffers = m->n_buffers;
-	out->mappings = m->n_mappings + m->n_views;
+	out->mappings = m->n_mappings + m->n_views + m->n_mdls;  /* + lock aliases */
 	linux_unlock(m);
 	return STATUS_SUCCESS;
 }
@@ -889,23 +895,73 @@ static kmemu_status linux_check(void *st, const char **msg)
 		ok = linux_wds_check(m, &why);
 	if (ok)
 		ok = linux_section_check(m, &why);
+	if (ok)
+		ok = linux_mdl_check(m, &why);
 	linux_unlock(m);
 	if (msg)
 		*msg = why;
 	return ok ? STATUS_SUCCESS : STATUS_INTERNAL_ERROR;
 }
 
+/* ==== slots of versions 3 and 4: not served =============================================== */
+/* Kernel-space views and the Ex section services have no Linux counterpart
+ * here (KMEMU_CAP_KERNEL_VIEWS and KMEMU_CAP_SECTIONS_EX stay clear, so the
+ * api layer never calls these); each answers STATUS_NOT_SUPPORTED. */
+
+static kmemu_status linux_ob_reference(void *st, uintptr_t handle, uint32_t access, int type,
+				       int check_access, void **object, uint32_t *granted)
+{
+	(void)st, (void)handle, (void)access, (void)type, (void)check_access, (void)object, (void)granted;
+	return STATUS_NOT_SUPPORTED;
+}
+
+static kmemu_status linux_ob_dereference(void *st, void *object, int64_t *left)
+{
+	(void)st, (void)object, (void)left;
+	return STATUS_NOT_SUPPORTED;
+}
+
+static kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_size, void **base)
+{
+	(void)st, (void)section, (void)view_size, (void)base;
+	return STATUS_NOT_SUPPORTED;
+}
+
+static kmemu_status linux_section_unmap_system(void *st, void *base)
+{
+	(void)st, (void)base;
+	return STATUS_NOT_SUPPORTED;
+}
+
+static kmemu_status linux_section_map_ex(void *st, struct kmemu_section_map_args *a, uint64_t highest)
+{
+	(void)st, (void)a, (void)highest;
+	return STATUS_NOT_SUPPORTED;
+}
+
+static kmemu_status linux_section_unmap_ex(void *st, uintptr_t process, uintptr_t base, uint32_t flags)
+{
+	(void)st, (void)process, (void)base, (void)flags;
+	return STATUS_NOT_SUPPORTED;
+}
+
+static kmemu_status linux_views_same(void *st, uintptr_t addr1, uintptr_t addr2)
+{
+	(void)st, (void)addr1, (void)addr2;
+	return STATUS_NOT_SUPPORTED;
+}
+
 /* ==== the ops table ======================================================================= */
 
 const struct kmemu_backend_ops kmemu__linux_ops = {
-	.version = 2,  /* WDS and the section slots (version 2) */
+	.version = 5,  /* WDS, sections (2), locked user ranges (5); 3 and 4 not served */
 	.name = "linux",
 	.description = "thin backend on Linux: memfd+mmap+mlock2, hugetlb CONTIG, pagemap, "
 		       "forked agent processes, memfd sections",
 	/* at best; each ->open reports what this machine lacks */
 	.caps = KMEMU_CAP_WDS | KMEMU_CAP_PHYS | KMEMU_CAP_CONTIG | KMEMU_CAP_MULTI_PROCESS |
 		KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
-		KMEMU_CAP_SECTIONS,
+		KMEMU_CAP_SECTIONS | KMEMU_CAP_WDF | KMEMU_CAP_FLT | KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER,
 	.app_data = NULL,
 	.open = linux_open,                          /* open */
 	.close = linux_close,                        /* close */
@@ -936,6 +992,16 @@ const struct kmemu_backend_ops kmemu__linux_ops = {
 	.process_open = linux_process_open,          /* process_open */
 	.process_create_child = linux_process_create_child, /* process_create_child */
 	.view_query = linux_view_query,              /* view_query */
+	.ob_reference = linux_ob_reference,          /* ob_reference (v3, not served) */
+	.ob_dereference = linux_ob_dereference,      /* ob_dereference (v3, not served) */
+	.section_map_system = linux_section_map_system,     /* (v3, not served) */
+	.section_unmap_system = linux_section_unmap_system, /* (v3, not served) */
+	.section_map_ex = linux_section_map_ex,      /* section_map_ex (v4, not served) */
+	.section_unmap_ex = linux_section_unmap_ex,  /* section_unmap_ex (v4, not served) */
+	.views_same = linux_views_same,              /* views_same (v4, not served) */
+	.mdl_probe_lock = linux_mdl_probe_lock,      /* mdl_probe_lock */
+	.mdl_unlock = linux_mdl_unlock,              /* mdl_unlock */
+	.mdl_revoke = linux_mdl_revoke,              /* mdl_revoke */
 };
 
 /* ==== the public fd lookup ================================================================== */

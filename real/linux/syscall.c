@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/io_uring.h>
 #include "linux.h"
 
 /* ---- wrappers where libc has no function of the right shape ------------- */
@@ -62,6 +63,17 @@ static int sys_pidfd_getfd(int pidfd, int fd, unsigned flags)
 	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, flags);
 }
 
+/* io_uring: only setup and register, as raw syscalls (no liburing) */
+static int sys_io_uring_setup(unsigned entries, struct io_uring_params *p)
+{
+	return (int)syscall(__NR_io_uring_setup, entries, p);
+}
+
+static int sys_io_uring_register(int fd, unsigned op, const void *arg, unsigned nr)
+{
+	return (int)syscall(__NR_io_uring_register, fd, op, arg, nr);
+}
+
 /* The effective capability set (64 bits of the two v3 words). */
 static int sys_capget(uint64_t *effective)
 {
@@ -94,6 +106,10 @@ struct linux_syscall linux_syscalls[RSYS_COUNT] = {
 	ENTRY(RSYS_PIDFD_GETFD, "pidfd_getfd", sys_pidfd_getfd, ACQ, EMFILE),
 	/* committing SEC_RESERVE pages: the kernel may refuse to split a mapping */
 	ENTRY(RSYS_MPROTECT, "mprotect", mprotect, ACQ, ENOMEM),
+	ENTRY(RSYS_IO_URING_SETUP, "io_uring_setup", sys_io_uring_setup, ACQ, EMFILE),
+	/* pinning is where the kernel charges the locked frames */
+	ENTRY(RSYS_IO_URING_REGISTER, "io_uring_register", sys_io_uring_register,
+	      ACQ | KMEMU_FAULT_FRAMES, ENOMEM),
 	ENTRY(RSYS_MUNMAP, "munmap", munmap, 0, 0),
 	ENTRY(RSYS_CLOSE, "close", close, 0, 0),
 	ENTRY(RSYS_KILL, "kill", kill, 0, 0),
