@@ -60,8 +60,17 @@ void pal_check_handle(int write)
 	wio_teardown(&w);
 }
 
+static unsigned handled;
+
+static void returning_handler(const struct kmemu_bugcheck_report *rep, void *ctx)
+{
+	(void)rep, (void)ctx;
+	handled++;
+}
+
 /* Steps 2 and 3: NULL Buffer / NULL MemoryObject bug check 0x10D/4, with the
- * verifier on and off (never STATUS_INVALID_PARAMETER). */
+ * verifier on and off (never STATUS_INVALID_PARAMETER: a handler that returns
+ * makes the call fail with STATUS_UNSUCCESSFUL, README "KMDF decisions"). */
 void pal_check_null_pointers(int write)
 {
 	for (int v = 0; v <= 1; v++) {
@@ -82,6 +91,13 @@ void pal_check_null_pointers(int write)
 		c = (struct pal_call){ r, w.ub, 8, NULL, write, 0 };
 		if (KMEMU_EXPECT_EQ(wio_catch(pal_cb, &c, &rep), 1))
 			KMEMU_EXPECT_EQ(rep.param[0], WDF_REQUIRED_PARAMETER_IS_NULL);
+		handled = 0;
+		kmemu_bugcheck_set_handler(returning_handler, NULL);
+		KMEMU_EXPECT_NT(pal(r, NULL, 8, &m, write), STATUS_UNSUCCESSFUL);
+		KMEMU_EXPECT_NT(pal(r, w.ub, 8, NULL, write), STATUS_UNSUCCESSFUL);
+		KMEMU_EXPECT_NT(pal(NULL, w.ub, 8, &m, write), STATUS_UNSUCCESSFUL);
+		kmemu_bugcheck_set_handler(NULL, NULL);
+		KMEMU_EXPECT_EQ(handled, 3);
 		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
 		wio_teardown(&w);
 	}

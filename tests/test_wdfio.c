@@ -981,6 +981,88 @@ static void test_unsafe_user_buffers(void **state)
 	}
 }
 
+/* A bug-check handler that returns: every request, device and queue DDI
+ * then fails with STATUS_UNSUCCESSFUL (README "KMDF decisions", last row)
+ * and changes nothing more. */
+static unsigned n_handled;
+
+static void returning_handler(const struct kmemu_bugcheck_report *rep, void *ctx)
+{
+	(void)rep, (void)ctx;
+	n_handled++;
+}
+
+static void test_io_handler_returns(void **state)
+{
+	WDFMEMORY m = (WDFMEMORY)(uintptr_t)0x77;
+	WDFREQUEST r, out = (WDFREQUEST)(uintptr_t)0x66;
+	WDFDEVICE d = (WDFDEVICE)(uintptr_t)0x55;
+	WDFQUEUE q = (WDFQUEUE)(uintptr_t)0x44;
+	PWDFDEVICE_INIT init, none = NULL;
+	WDF_IO_QUEUE_CONFIG qc;
+	struct kmemu_io_op *op;
+	PVOID b = (PVOID)(uintptr_t)0x33;
+	size_t n = 5;
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		r = pend(&op);
+		m = (WDFMEMORY)(uintptr_t)0x77;
+		init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(T.drv), NULL);
+		assert_non_null(init);
+		WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+		n_handled = 0;
+		kmemu_bugcheck_set_handler(returning_handler, NULL);
+		/* ProbeAndLock: NULL request, Buffer, MemoryObject */
+		assert_status(WdfRequestProbeAndLockUserBufferForWrite(NULL, U.ub, 8, &m),
+			      STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, NULL, 8, &m),
+			      STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestProbeAndLockUserBufferForRead(r, U.ub, 8, NULL),
+			      STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(m, (WDFMEMORY)(uintptr_t)0x77);
+		/* the unsafe-buffer DDIs */
+		assert_status(WdfRequestRetrieveUnsafeUserInputBuffer(NULL, 0, &b, &n), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveUnsafeUserOutputBuffer(r, 0, NULL, &n), STATUS_UNSUCCESSFUL);
+		/* Retrieve{Input,Output}{Buffer,Memory} */
+		assert_status(WdfRequestRetrieveInputBuffer(NULL, 0, &b, &n), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveOutputBuffer(r, 0, NULL, &n), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveInputMemory((WDFREQUEST)T.queue, &m), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveOutputMemory(r, NULL), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(b, (PVOID)(uintptr_t)0x33);
+		assert_u64_equal(n, 5);
+		assert_ptr_equal(m, (WDFMEMORY)(uintptr_t)0x77);
+		/* device and queue DDIs */
+		assert_status(WdfDeviceCreate(NULL, NULL, &d), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceCreate(&none, NULL, &d), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceCreate(&init, NULL, NULL), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(d, (WDFDEVICE)(uintptr_t)0x55);
+		assert_non_null(init);
+		assert_status(WdfDeviceInitAssignName(NULL, NULL), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueCreate(NULL, &qc, NULL, &q), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueCreate(T.dev, NULL, NULL, &q), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueCreate((WDFDEVICE)T.queue, &qc, NULL, &q), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(q, (WDFQUEUE)(uintptr_t)0x44);
+		assert_status(WdfIoQueueRetrieveNextRequest(NULL, &out), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, NULL), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(out, (WDFREQUEST)(uintptr_t)0x66);
+		assert_status(WdfRequestForwardToIoQueue(NULL, T.queue), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestForwardToIoQueue(r, (WDFQUEUE)T.dev), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceEnqueueRequest(NULL, r), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceEnqueueRequest(T.dev, NULL), STATUS_UNSUCCESSFUL);
+		assert_int_equal(n_handled, 22);
+		kmemu_bugcheck_set_handler(NULL, NULL);
+		WdfDeviceInitFree(init);
+		/* the request is intact: still the driver's, still pending */
+		assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, U.ub, 8, &m), STATUS_SUCCESS);
+		finish(r, op, STATUS_SUCCESS);
+		user_end();
+		unload();
+	}
+}
+
 /* Devices by name: unknown names, a second device of the same name. */
 static void test_io_open_names(void **state)
 {
@@ -1198,6 +1280,7 @@ int main(void)
 		IO_TEST(test_complete_not_owned_twice),
 		IO_TEST(test_complete_buffer_after_completion),
 		IO_TEST(test_unsafe_user_buffers),
+		IO_TEST(test_io_handler_returns),
 		IO_TEST(test_io_open_names),
 		IO_TEST(test_io_parameter_statuses),
 		IO_TEST(test_io_device_add),

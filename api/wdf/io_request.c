@@ -361,7 +361,7 @@ NTSTATUS WdfDeviceEnqueueRequest(WDFDEVICE Device, WDFREQUEST Request)
 	struct kmemu__fx_queue *q;
 
 	if (!r)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	if (r->obj.globals->verifier && (!r->owned || r->completed)) {
 		kmemu__wdf_dbg_break(r->obj.globals, fn, "request %p is not owned by the driver",
 				     (void *)Request);
@@ -388,7 +388,7 @@ NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest)
 	struct kmemu__fx_request *r;
 
 	if (!q || kmemu__wdf_pointer_null(g, OutRequest, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*OutRequest = NULL;
 	if (q->config.DispatchType != WdfIoQueueDispatchManual)
 		return STATUS_INVALID_DEVICE_REQUEST;
@@ -419,7 +419,7 @@ NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueu
 	struct kmemu__fx_queue *q = (struct kmemu__fx_queue *)o, *from;
 
 	if (!q)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	pthread_mutex_lock(&kmemu__fx_lock);
 	from = r->queue;
 	if (!r->owned || r->completed || q == from || q->dev != r->dev || q->detached) {
@@ -532,7 +532,7 @@ static NTSTATUS retrieve_buffer(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 	NTSTATUS st;
 
 	if (!r || kmemu__wdf_pointer_null(r->obj.globals, Buffer, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*Buffer = NULL;
 	if (Length)
 		*Length = 0;
@@ -575,7 +575,7 @@ static NTSTATUS retrieve_memory(WDFREQUEST Request, WDFMEMORY *Memory, int outpu
 	NTSTATUS st;
 
 	if (!r || kmemu__wdf_pointer_null(r->obj.globals, Memory, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	st = request_buffer(r, output, &buf, &len, &ro);
 	if (st)
 		return st;
@@ -621,10 +621,10 @@ static NTSTATUS retrieve_unsafe(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 	int neither_dev;
 
 	if (!r)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = r->obj.globals;
 	if (kmemu__wdf_pointer_null(g, Buffer, fn, caller))                  /* step 2 */
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*Buffer = NULL;                                                      /* step 3 */
 	if (Length)
 		*Length = 0;
@@ -719,11 +719,11 @@ static NTSTATUS probe_and_lock(WDFREQUEST Request, PVOID Buffer, size_t Length,
 	int owned;
 
 	if (!r)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = r->obj.globals;
 	if (kmemu__wdf_pointer_null(g, Buffer, fn, caller) ||               /* step 2 */
 	    kmemu__wdf_pointer_null(g, MemoryObject, fn, caller))           /* step 3 */
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	if (!write)
 		*MemoryObject = NULL;                                        /* step 4 */
 	st = kmemu__wdf_check_irql(g, PASSIVE_LEVEL, fn);                    /* step 5 */

@@ -511,7 +511,7 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 		p = kmemu__wdf_object_get(g, a->ParentObject, KMEMU_FX_TYPE_OBJECT, function);
 		if (!p) {
 			kmemu__wdf_object_abort(o);
-			return STATUS_UNSUCCESSFUL;
+			return KMEMU_WDF_STATUS_HANDLED;
 		}
 	} else if (!p) {
 		p = g->driver;
@@ -1034,7 +1034,7 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 	NTSTATUS st;
 
 	if (!o || kmemu__wdf_pointer_null(o->globals, ContextAttributes, fn, KMEMU_WDF_CALLER))
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = o->globals;
 	st = kmemu__wdf_check_irql(g, DISPATCH_LEVEL, fn);
 	if (st)
