@@ -880,6 +880,44 @@ static void test_complete_not_owned_twice(void **state)
 	}
 }
 
+/* §4 step 5: a user METHOD_BUFFERED IOCTL without output buffer completed
+ * with Information != 0 copies nothing back and warns: a break with the
+ * verifier on, a message only with it off. */
+static void test_complete_buffered_no_output(void **state)
+{
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = IOCTL(10, METHOD_BUFFERED), .in_len = 4 };
+		struct kmemu_wdf_driver_stats ds0, ds1;
+		struct kmemu_io_op *op = NULL;
+		WDFREQUEST r = NULL;
+		uint64_t info = 1;
+
+		(void)state;
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		a.in = U.a->pUserAddr;
+		memcpy(U.ua, "keep", 4);
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+		assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+		WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, 4);
+		assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+		assert_u64_equal(ds1.breaks, ds0.breaks + (verifier ? 1 : 0));
+		assert_u64_equal(ds1.messages, ds0.messages + 1);
+		assert_status(kmemu_io_wait(op, &info), STATUS_SUCCESS);
+		assert_memory_equal(U.ua, "keep", 4);
+		/* Information 0: no warning */
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+		finish(r, op, STATUS_SUCCESS);
+		assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+		assert_u64_equal(ds0.messages, ds1.messages);
+		user_end();
+		unload();
+	}
+}
+
 struct touch {
 	volatile uint8_t *p;
 };
@@ -1278,6 +1316,7 @@ int main(void)
 		IO_TEST(test_complete_embedded_reference),
 		IO_TEST(test_complete_information_too_large),
 		IO_TEST(test_complete_not_owned_twice),
+		IO_TEST(test_complete_buffered_no_output),
 		IO_TEST(test_complete_buffer_after_completion),
 		IO_TEST(test_unsafe_user_buffers),
 		IO_TEST(test_io_handler_returns),

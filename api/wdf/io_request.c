@@ -911,6 +911,13 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 				(uintptr_t)&data, (uintptr_t)g);
 		r->information = limit;  /* a handler returned: nothing past the buffer */
 	}
+	if (r->major == KMEMU_IRP_MJ_DEVICE_CONTROL && r->user_mode &&       /* step 5 */
+	    r->method == METHOD_BUFFERED && r->out_len == 0 && r->information != 0)
+		/* IRP_INPUT_OPERATION is cleared: nothing is copied back */
+		kmemu__wdf_dbg_break(g, fn,
+				     "request %p: METHOD_BUFFERED IOCTL without output buffer "
+				     "completed with Information 0x%zx",
+				     (void *)Request, (size_t)r->information);
 	Status = remap_status(Status);                                       /* step 6 */
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->completed = 1;

@@ -179,27 +179,42 @@ KMEMU_CASE(information_length, A "step4-information-length", WIO_CAPS | KMEMU_CA
 	}
 }
 
-KMEMU_CASE(buffered_no_output, A "step5-buffered-no-output", WIO_CAPS,
+KMEMU_CASE(buffered_no_output, A "step5-buffered-no-output", WIO_CAPS | KMEMU_CAP_VERIFIER,
 	   A "step5-buffered-no-output")
 {
-	struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
-				   .code = WIO_IOCTL(8, METHOD_BUFFERED), .in_len = 4 };
-	struct kmemu_io_op *op;
-	PVOID sb = NULL;
-	struct wio w;
-	WDFREQUEST r;
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = WIO_IOCTL(8, METHOD_BUFFERED), .in_len = 4 };
+		struct kmemu_wdf_driver_stats s0, s1;
+		struct kmemu_io_op *op;
+		PVOID sb = NULL;
+		struct wio w;
+		WDFREQUEST r;
+		uint64_t breaks;
 
-	wio_setup(&w, 0, WdfDeviceIoBuffered, NULL);
-	a.in = w.a->pUserAddr;
-	memcpy(w.ua, "keep", 4);
-	r = wio_pend(&w, &a, &op);
-	KMEMU_EXPECT_NT(WdfRequestRetrieveInputBuffer(r, 4, &sb, NULL), STATUS_SUCCESS);
-	if (sb)
-		memcpy(sb, "XXXX", 4);
-	WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, 4);
-	KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
-	KMEMU_EXPECT_MEM(w.ua, "keep", 4);
-	wio_teardown(&w);
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		a.in = w.a->pUserAddr;
+		memcpy(w.ua, "keep", 4);
+		r = wio_pend(&w, &a, &op);
+		KMEMU_EXPECT_NT(WdfRequestRetrieveInputBuffer(r, 4, &sb, NULL), STATUS_SUCCESS);
+		if (sb)
+			memcpy(sb, "XXXX", 4);
+		breaks = wio_breaks(&w);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s0));
+		WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, 4);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s1));
+		/* the warning is printed in both modes, the break taken with the verifier */
+		KMEMU_EXPECT_EQ(s1.messages, s0.messages + 1);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 1 : 0));
+		KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+		KMEMU_EXPECT_MEM(w.ua, "keep", 4);
+		/* Information 0: nothing to warn about */
+		r = wio_pend(&w, &a, &op);
+		breaks = wio_breaks(&w);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks);
+		wio_teardown(&w);
+	}
 }
 
 KMEMU_CASE(status_remap, A "step6-status-remap", WIO_CAPS, A "step6-status-remap")
