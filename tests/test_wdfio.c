@@ -113,14 +113,18 @@ static VOID NTAPI evt_in_caller(WDFDEVICE d, WDFREQUEST r)
 }
 
 /* Load a driver with a control device and one default queue. */
+static uint32_t load_minor;  /* KMDF 1.x of the next load (0: 1.33); reset by load() */
+
 static void load(int verifier, WDF_DEVICE_IO_TYPE io, WDF_IO_QUEUE_DISPATCH_TYPE dt, int in_caller)
 {
 	struct kmemu_wdf_driver_options o = { .verifier = verifier, .has_verifier = 1,
-					      .break_policy = KMEMU_WDF_BREAK_CONTINUE, .quiet = 1 };
+					      .break_policy = KMEMU_WDF_BREAK_CONTINUE, .quiet = 1,
+					      .version_minor = load_minor };
 	UNICODE_STRING name;
 	WDF_IO_QUEUE_CONFIG qc;
 	PWDFDEVICE_INIT init;
 
+	load_minor = 0;
 	RtlInitUnicodeString(&name, u"\\Device\\kmemu_wdfio");
 	memset(&T, 0, sizeof(T));
 	T.complete_in_callback = 1;
@@ -918,6 +922,69 @@ static void test_complete_buffered_no_output(void **state)
 	}
 }
 
+/* §4 step 8: completing at DISPATCH_LEVEL with a child that must be
+ * disposed at PASSIVE_LEVEL (paged memory) defers its disposal; KMDF 1.11+
+ * with the verifier warns with a break. */
+static unsigned paged_cleanups;
+
+static VOID NTAPI paged_cleanup(WDFOBJECT o)
+{
+	(void)o;
+	paged_cleanups++;
+}
+
+static void test_complete_dispatch_passive_child(void **state)
+{
+	static const uint32_t minors[] = { 0, 9 };
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++)
+		for (size_t i = 0; i < KT_ARRAY_SIZE(minors); i++) {
+			struct kmemu_wdf_driver_stats ds0, ds1;
+			WDF_OBJECT_ATTRIBUTES at;
+			struct kmemu_io_op *op;
+			WDFMEMORY m = NULL;
+			WDFREQUEST r;
+			uint8_t old;
+
+			load_minor = minors[i];
+			load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+			user_begin();
+			r = pend(&op);
+			WDF_OBJECT_ATTRIBUTES_INIT(&at);
+			at.ParentObject = r;
+			at.EvtCleanupCallback = paged_cleanup;
+			assert_status(WdfMemoryCreate(&at, PagedPool, 0, 64, &m, NULL), STATUS_SUCCESS);
+			paged_cleanups = 0;
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+			assert_status(kmemu_irql_set(DISPATCH_LEVEL, &old), STATUS_SUCCESS);
+			WdfRequestComplete(r, STATUS_SUCCESS);
+			assert_int_equal(paged_cleanups, 0);  /* deferred */
+			assert_status(kmemu_irql_set(old, NULL), STATUS_SUCCESS);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+			assert_u64_equal(ds1.breaks,
+					 ds0.breaks + (verifier && minors[i] != 9 ? 1 : 0));
+			assert_status(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+			assert_true(kmemu_wdf_run_deferred() >= 1);
+			assert_int_equal(paged_cleanups, 1);
+			/* a nonpaged child at DISPATCH_LEVEL: disposed at once, no warning */
+			r = pend(&op);
+			WDF_OBJECT_ATTRIBUTES_INIT(&at);
+			at.ParentObject = r;
+			at.EvtCleanupCallback = paged_cleanup;
+			assert_status(WdfMemoryCreate(&at, NonPagedPoolNx, 0, 64, &m, NULL), STATUS_SUCCESS);
+			assert_status(kmemu_irql_set(DISPATCH_LEVEL, &old), STATUS_SUCCESS);
+			WdfRequestComplete(r, STATUS_SUCCESS);
+			assert_status(kmemu_irql_set(old, NULL), STATUS_SUCCESS);
+			assert_int_equal(paged_cleanups, 2);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+			assert_u64_equal(ds0.breaks, ds1.breaks);
+			assert_status(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+			user_end();
+			unload();
+		}
+}
+
 struct touch {
 	volatile uint8_t *p;
 };
@@ -1317,6 +1384,7 @@ int main(void)
 		IO_TEST(test_complete_information_too_large),
 		IO_TEST(test_complete_not_owned_twice),
 		IO_TEST(test_complete_buffered_no_output),
+		IO_TEST(test_complete_dispatch_passive_child),
 		IO_TEST(test_complete_buffer_after_completion),
 		IO_TEST(test_unsafe_user_buffers),
 		IO_TEST(test_io_handler_returns),

@@ -949,6 +949,15 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 	/* references the driver took on the embedded input/output memory are
 	 * IRP references too (offset handles: AddRefOverride) */
 	refs = embedded_refs(r);
+	/* step 8: children needing PASSIVE_LEVEL are disposed later when the
+	 * completion runs above it (kmemu__wdf_object_delete defers them);
+	 * KMDF 1.11+ with the verifier warns about it */
+	if (kmemu__wdf_irql() > PASSIVE_LEVEL && kmemu__wdf_verification_enabled(g, 11) &&
+	    kmemu__wdf_children_need_passive(&r->obj))
+		kmemu__wdf_dbg_break(g, fn,
+				     "request %p completed at IRQL %u: a child that must be "
+				     "disposed at PASSIVE_LEVEL is disposed later",
+				     (void *)Request, (unsigned)kmemu__wdf_irql());
 	delete_children(r);                                                  /* step 8 */
 	pthread_mutex_lock(&kmemu__fx_lock);
 	refs += r->irp_refs;

@@ -763,6 +763,18 @@ static int object_needs_passive(const struct kmemu_wdf_object *o)
 	return 0;
 }
 
+int kmemu__wdf_children_need_passive(struct kmemu_wdf_object *o)
+{
+	struct kmemu_wdf_instance *inst = o->globals->inst;
+	int need = 0;
+
+	pthread_mutex_lock(&inst->lock);
+	for (const struct kmemu_wdf_object *c = o->first_child; c && !need; c = c->next_sibling)
+		need = object_needs_passive(c);
+	pthread_mutex_unlock(&inst->lock);
+	return need;
+}
+
 /* Unlink @o from its parent's list.  Lock held. */
 static void object_unlink(struct kmemu_wdf_object *o)
 {

@@ -336,6 +336,10 @@ void kmemu__wdf_object_abort(struct kmemu_wdf_object *o);
  * concern (WdfObjectDelete checks them).  Context: no lock held. */
 void kmemu__wdf_object_delete(struct kmemu_wdf_object *o);
 
+/* 1 when a child of @o (or one of its descendants) must be disposed at
+ * PASSIVE_LEVEL (paged memory, passive execution level).  Takes the lock. */
+int kmemu__wdf_children_need_passive(struct kmemu_wdf_object *o);
+
 /* Add / drop a reference.  Dropping the creation reference of an object
  * (never deleted, or its delete still running) bug checks 0x10D/WDF_OBJECT_ERROR (p2 = handle,
  * p3 = object) and keeps the reference.  @tag/@line/@file are tracked with the

@@ -297,6 +297,48 @@ KMEMU_CASE(early_dispose, A "step8-early-dispose", WIO_CAPS, A "step8-early-disp
 	wio_teardown(&w);
 }
 
+static unsigned paged_cleanups;
+
+static VOID NTAPI paged_cleanup(WDFOBJECT o)
+{
+	(void)o;
+	paged_cleanups++;
+}
+
+KMEMU_CASE(dispatch_passive_child, A "step8-dispatch-passive-child",
+	   WIO_CAPS | KMEMU_CAP_IRQL | KMEMU_CAP_VERIFIER, A "step8-dispatch-passive-child")
+{
+	static const uint32_t minors[] = { 0, 9 };
+
+	for (int v = 0; v <= 1; v++)
+		for (size_t i = 0; i < sizeof(minors) / sizeof(minors[0]); i++) {
+			WDF_OBJECT_ATTRIBUTES at;
+			struct kmemu_io_op *op;
+			WDFMEMORY m = NULL;
+			uint64_t breaks;
+			struct wio w;
+			WDFREQUEST r;
+
+			wio_setup_version(&w, v, minors[i], WdfDeviceIoBuffered, NULL);
+			r = wio_pend_neither(&w, &op);
+			WDF_OBJECT_ATTRIBUTES_INIT(&at);
+			at.ParentObject = r;
+			at.EvtCleanupCallback = paged_cleanup;
+			KMEMU_SETUP_NT(WdfMemoryCreate(&at, PagedPool, 0, 64, &m, NULL));
+			paged_cleanups = 0;
+			breaks = wio_breaks(&w);
+			KMEMU_SETUP_NT(kmemu_irql_set(DISPATCH_LEVEL, NULL));
+			WdfRequestComplete(r, STATUS_SUCCESS);
+			KMEMU_EXPECT_EQ(paged_cleanups, 0);
+			KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
+			KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v && minors[i] != 9 ? 1 : 0));
+			KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+			kmemu_wdf_run_deferred();
+			KMEMU_EXPECT_EQ(paged_cleanups, 1);
+			wio_teardown(&w);
+		}
+}
+
 KMEMU_CASE(irp_references, A "step9-irp-references", WIO_CAPS | KMEMU_CAP_BUGCHECK,
 	   A "step9-irp-references")
 {
@@ -416,6 +458,7 @@ const struct kmemu_case *const kmemu_cases_WdfRequestComplete[] = {
 	KMEMU_CASE_REF(status_remap),
 	KMEMU_CASE_REF(context),
 	KMEMU_CASE_REF(early_dispose),
+	KMEMU_CASE_REF(dispatch_passive_child),
 	KMEMU_CASE_REF(irp_references),
 	KMEMU_CASE_REF(irp_cleared),
 	KMEMU_CASE_REF(buf_after_completed),
