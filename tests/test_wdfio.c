@@ -658,6 +658,83 @@ static void test_pal_owned_and_completed(void **state)
 	}
 }
 
+/* Step 9's exemption: a kernel-mode sender's request (no IRP thread) is
+ * probed from another thread of the process even with the verifier on. */
+struct kernel_probe {
+	WDFREQUEST r;
+	NTSTATUS st;
+};
+
+static void *kernel_probe_main(void *arg)
+{
+	struct kernel_probe *k = arg;
+	struct kmemu_wdf_driver *prev = kmemu_wdf_driver_enter(T.drv);
+	WDFMEMORY m = NULL;
+
+	assert_status(kmemu_process_attach(U.pid, NULL), STATUS_SUCCESS);
+	k->st = WdfRequestProbeAndLockUserBufferForRead(k->r, U.ua, 8, &m);
+	if (k->st == STATUS_SUCCESS)
+		WdfObjectDelete(m);
+	kmemu_wdf_driver_enter(prev);
+	return NULL;
+}
+
+static void test_pal_kernel_sender(void **state)
+{
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_INTERNAL_DEVICE_CONTROL,
+					   .code = IOCTL(11, METHOD_NEITHER) };
+		struct kernel_probe k = { 0 };
+		struct kmemu_io_op *op = NULL;
+		pthread_t th;
+
+		(void)state;
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &k.r), STATUS_SUCCESS);
+		assert_int_equal(WdfRequestGetRequestorMode(k.r), KernelMode);
+		assert_int_equal(pthread_create(&th, NULL, kernel_probe_main, &k), 0);
+		pthread_join(th, NULL);
+		assert_status(k.st, STATUS_SUCCESS);
+		finish(k.r, op, STATUS_SUCCESS);
+		user_end();
+		unload();
+	}
+}
+
+/* Step 8 with the verifier on: a KMDF 1.8 driver skips step 6, so a
+ * completed request reaches step 7 (Length 0) and step 8 (its own status
+ * and break). */
+static void test_pal_completed_down_level(void **state)
+{
+	struct kmemu_wdf_driver_stats ds0, ds1;
+	struct kmemu_io_op *op;
+	WDFMEMORY m = NULL;
+	WDFREQUEST r;
+
+	(void)state;
+	load_minor = 8;
+	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+	user_begin();
+	r = pend(&op);
+	WdfObjectReference(r);
+	finish(r, op, STATUS_SUCCESS);
+	assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+	assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, U.ub, 0, &m),
+		      STATUS_INVALID_USER_BUFFER);
+	assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+	assert_u64_equal(ds1.breaks, ds0.breaks);
+	assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, U.ub, 8, &m),
+		      STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+	assert_u64_equal(ds1.breaks, ds0.breaks + 1);
+	assert_null(m);
+	WdfObjectDereference(r);
+	user_end();
+	unload();
+}
+
 /* The OOM loop: every acquisition of a ProbeAndLock can fail with
  * STATUS_INSUFFICIENT_RESOURCES and leaves nothing behind. */
 static WDFREQUEST oom_req;
@@ -1377,6 +1454,8 @@ int main(void)
 		IO_TEST(test_pal_statuses),
 		IO_TEST(test_pal_read_only),
 		IO_TEST(test_pal_owned_and_completed),
+		IO_TEST(test_pal_kernel_sender),
+		IO_TEST(test_pal_completed_down_level),
 		IO_TEST(test_pal_oom),
 		IO_TEST(test_io_oom),
 		IO_TEST(test_complete_extra_reference),
