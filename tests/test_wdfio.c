@@ -1163,6 +1163,50 @@ static void test_unsafe_user_buffers(void **state)
 	}
 }
 
+/* §2.5: the read-only flag of a request's memories by IOCTL method: input
+ * of IN_DIRECT and OUT_DIRECT, output of IN_DIRECT refuse CopyFromBuffer
+ * (STATUS_ACCESS_VIOLATION, a break with the verifier on); BUFFERED and the
+ * output of OUT_DIRECT accept it.  Verifier on and off. */
+static void test_io_memory_read_only(void **state)
+{
+	static const struct {
+		uint32_t method;
+		int in_ro, out_ro;
+	} m[] = { { METHOD_BUFFERED, 0, 0 }, { METHOD_IN_DIRECT, 1, 1 }, { METHOD_OUT_DIRECT, 1, 0 } };
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		load(verifier, WdfDeviceIoDirect, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		for (size_t i = 0; i < KT_ARRAY_SIZE(m); i++) {
+			struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+						   .code = IOCTL(12, m[i].method),
+						   .in = U.a->pUserAddr, .in_len = 8,
+						   .out = U.b->pUserAddr, .out_len = 8 };
+			struct kmemu_wdf_driver_stats ds0, ds1;
+			struct kmemu_io_op *op = NULL;
+			WDFMEMORY in = NULL, out = NULL;
+			WDFREQUEST r = NULL;
+
+			assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+			assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+			assert_status(WdfRequestRetrieveInputMemory(r, &in), STATUS_SUCCESS);
+			assert_status(WdfRequestRetrieveOutputMemory(r, &out), STATUS_SUCCESS);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+			assert_status(WdfMemoryCopyFromBuffer(in, 0, "in", 2),
+				      m[i].in_ro ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+			assert_status(WdfMemoryCopyFromBuffer(out, 0, "out", 3),
+				      m[i].out_ro ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+			assert_u64_equal(ds1.breaks,
+					 ds0.breaks + (verifier ? (uint64_t)(m[i].in_ro + m[i].out_ro) : 0));
+			finish(r, op, STATUS_SUCCESS);
+		}
+		user_end();
+		unload();
+	}
+}
+
 /* A bug-check handler that returns: every request, device and queue DDI
  * then fails with STATUS_UNSUCCESSFUL (README "KMDF decisions", last row)
  * and changes nothing more. */
@@ -1467,6 +1511,7 @@ int main(void)
 		IO_TEST(test_complete_buffer_after_completion),
 		IO_TEST(test_unsafe_user_buffers),
 		IO_TEST(test_io_handler_returns),
+		IO_TEST(test_io_memory_read_only),
 		IO_TEST(test_io_open_names),
 		IO_TEST(test_io_parameter_statuses),
 		IO_TEST(test_io_device_add),
