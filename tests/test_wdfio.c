@@ -798,6 +798,148 @@ static void test_io_oom(void **state)
 	unload();
 }
 
+/* WdfDeviceCreate / WdfIoQueueCreate: the attribute statuses
+ * (FxValidateObjectAttributes) leave the init with the caller. */
+static void test_io_device_queue_attributes(void **state)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	WDF_IO_QUEUE_CONFIG qc;
+	PWDFDEVICE_INIT init;
+	WDFDEVICE d = NULL;
+	WDFQUEUE q = NULL;
+
+	(void)state;
+	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+	init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(T.drv), NULL);
+	assert_non_null(init);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.Size--;
+	assert_status(WdfDeviceCreate(&init, &a, &d), STATUS_INFO_LENGTH_MISMATCH);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ParentObject = T.dev;
+	assert_status(WdfDeviceCreate(&init, &a, &d), STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ExecutionLevel = (WDF_EXECUTION_LEVEL)0;
+	assert_status(WdfDeviceCreate(&init, &a, &d), STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+	assert_non_null(init);
+	assert_null(d);
+	WdfDeviceInitFree(init);
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.Size++;
+	assert_status(WdfIoQueueCreate(T.dev, &qc, &a, &q), STATUS_INFO_LENGTH_MISMATCH);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.SynchronizationScope = (WDF_SYNCHRONIZATION_SCOPE)0;
+	assert_status(WdfIoQueueCreate(T.dev, &qc, &a, &q), STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+	assert_null(q);
+	unload();
+}
+
+/* The OOM loop over a control device with a queue: every failure is
+ * STATUS_INSUFFICIENT_RESOURCES and leaves nothing behind. */
+static uint32_t oom_device(void *ctx)
+{
+	PWDFDEVICE_INIT init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(T.drv), NULL);
+	WDF_IO_QUEUE_CONFIG qc;
+	WDFDEVICE d = NULL;
+	WDFQUEUE q = NULL;
+	NTSTATUS st;
+
+	(void)ctx;
+	if (!init)
+		return (uint32_t)STATUS_INSUFFICIENT_RESOURCES;
+	st = WdfDeviceCreate(&init, WDF_NO_OBJECT_ATTRIBUTES, &d);
+	if (st) {
+		WdfDeviceInitFree(init);
+		return (uint32_t)st;
+	}
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+	st = WdfIoQueueCreate(d, &qc, WDF_NO_OBJECT_ATTRIBUTES, &q);
+	WdfObjectDelete(d);
+	return (uint32_t)st;
+}
+
+static void test_io_device_queue_oom(void **state)
+{
+	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
+	struct kmemu_oom_op op = { "WdfDeviceCreate+WdfIoQueueCreate", oom_device, NULL, 0, ok, 1, 0 };
+	struct kmemu_oom_result res;
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
+		if (!res.ok)
+			print_error("%s\n", res.message);
+		assert_true(res.ok);
+		assert_true(res.failures > 0);
+		unload();
+	}
+}
+
+/* Retrieve{Input,Output}Memory: a zero-length buffer is
+ * STATUS_BUFFER_TOO_SMALL; the OOM loop over the memory object gives
+ * STATUS_INSUFFICIENT_RESOURCES. */
+static int oom_mem_output;
+
+static uint32_t oom_retrieve_memory(void *ctx)
+{
+	struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL, .code = IOCTL(13, METHOD_BUFFERED),
+				   .in = U.a->pUserAddr, .in_len = 8,
+				   .out = U.b->pUserAddr, .out_len = 8 };
+	struct kmemu_io_op *op = NULL;
+	WDFREQUEST r = NULL;
+	WDFMEMORY m = NULL;
+	NTSTATUS st;
+
+	(void)ctx;
+	st = kmemu_io_send(U.f, &a, &op);
+	if (st != STATUS_PENDING)
+		return (uint32_t)st;
+	if (WdfIoQueueRetrieveNextRequest(T.queue, &r) != STATUS_SUCCESS) {
+		kmemu_io_wait(op, NULL);
+		return (uint32_t)STATUS_INSUFFICIENT_RESOURCES;
+	}
+	st = oom_mem_output ? WdfRequestRetrieveOutputMemory(r, &m) : WdfRequestRetrieveInputMemory(r, &m);
+	WdfRequestComplete(r, STATUS_SUCCESS);
+	kmemu_io_wait(op, NULL);
+	return (uint32_t)st;
+}
+
+static void test_io_retrieve_memory_statuses(void **state)
+{
+	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
+	struct kmemu_oom_op oop = { "WdfRequestRetrieve*Memory", oom_retrieve_memory, NULL, 0, ok, 1, 0 };
+	struct kmemu_oom_result res;
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = IOCTL(13, METHOD_BUFFERED) };
+		struct kmemu_io_op *op = NULL;
+		WDFMEMORY m = (WDFMEMORY)(uintptr_t)0x99;
+		WDFREQUEST r = NULL;
+
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+		assert_status(WdfRequestRetrieveInputMemory(r, &m), STATUS_BUFFER_TOO_SMALL);
+		assert_status(WdfRequestRetrieveOutputMemory(r, &m), STATUS_BUFFER_TOO_SMALL);
+		assert_ptr_equal(m, (WDFMEMORY)(uintptr_t)0x99);
+		finish(r, op, STATUS_SUCCESS);
+		for (oom_mem_output = 0; oom_mem_output <= 1; oom_mem_output++) {
+			assert_status(kmemu_oom_loop(&oop, 0, &res), STATUS_SUCCESS);
+			if (!res.ok)
+				print_error("%s\n", res.message);
+			assert_true(res.ok);
+			assert_true(res.failures > 0);
+		}
+		user_end();
+		unload();
+	}
+}
+
 /* ---- completion (spec §4) -------------------------------------------------------------------- */
 
 struct complete_call {
@@ -1405,6 +1547,7 @@ static void test_io_parameter_statuses(void **state)
 
 /* A PnP driver: the device comes from EvtDriverDeviceAdd. */
 static WDFDEVICE added;
+static NTSTATUS added_status;
 
 static NTSTATUS NTAPI evt_device_add(WDFDRIVER d, PWDFDEVICE_INIT init)
 {
@@ -1414,8 +1557,11 @@ static NTSTATUS NTAPI evt_device_add(WDFDRIVER d, PWDFDEVICE_INIT init)
 	(void)d;
 	RtlInitUnicodeString(&name, u"\\Device\\kmemu_pnp");
 	WdfDeviceInitSetIoType(init, WdfDeviceIoNeither);
-	if (WdfDeviceInitAssignName(init, &name) || WdfDeviceCreate(&init, NULL, &added))
+	if (WdfDeviceInitAssignName(init, &name))
 		return STATUS_UNSUCCESSFUL;
+	added_status = WdfDeviceCreate(&init, NULL, &added);
+	if (added_status)
+		return added_status;
 	WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
 	qc.EvtIoRead = evt_read;
 	return WdfIoQueueCreate(added, &qc, NULL, NULL);
@@ -1437,6 +1583,10 @@ static void test_io_device_add(void **state)
 	assert_ptr_equal(dev, added);
 	assert_status(kmemu_io_open("\\Device\\kmemu_pnp", &f), STATUS_SUCCESS);
 	kmemu_io_close(f);
+	/* a second PnP device of the same name is not created */
+	assert_status(kmemu_wdf_device_add(pnp, &dev), STATUS_OBJECT_NAME_COLLISION);
+	assert_status(added_status, STATUS_OBJECT_NAME_COLLISION);
+	assert_null(dev);
 	kmemu_wdf_driver_unload(pnp);
 	assert_status(kmemu_io_open("\\Device\\kmemu_pnp", &f), STATUS_OBJECT_NAME_NOT_FOUND);
 }
@@ -1502,6 +1652,9 @@ int main(void)
 		IO_TEST(test_pal_completed_down_level),
 		IO_TEST(test_pal_oom),
 		IO_TEST(test_io_oom),
+		IO_TEST(test_io_device_queue_attributes),
+		IO_TEST(test_io_device_queue_oom),
+		IO_TEST(test_io_retrieve_memory_statuses),
 		IO_TEST(test_complete_extra_reference),
 		IO_TEST(test_complete_embedded_reference),
 		IO_TEST(test_complete_information_too_large),
