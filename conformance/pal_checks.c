@@ -357,25 +357,29 @@ static uint32_t oom_run(void *ctx)
 }
 
 /* Steps 10-14: every acquisition (MDL, lock, system mapping, memory object)
- * can fail; the result is STATUS_INSUFFICIENT_RESOURCES and nothing leaks. */
+ * can fail; the result is STATUS_INSUFFICIENT_RESOURCES and nothing leaks,
+ * with the verifier on and off. */
 void pal_check_resources(int write)
 {
 	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
 	struct kmemu_oom_op o = { "ProbeAndLock", oom_run, NULL, 0, ok, 1, 0 };
-	struct kmemu_oom_result res;
-	struct kmemu_io_op *op;
-	struct wio w;
 
-	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
-	oom_r = wio_pend_neither(&w, &op);
-	oom_buf = w.ub;
-	oom_write = write;
-	KMEMU_EXPECT_NT(kmemu_oom_loop(&o, 0, &res), STATUS_SUCCESS);
-	if (!res.ok)
-		KMEMU_FAIL("%s", res.message);
-	KMEMU_EXPECT_TRUE(res.failures > 0);
-	KMEMU_EXPECT_NT(wio_finish(oom_r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-	wio_teardown(&w);
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_oom_result res;
+		struct kmemu_io_op *op;
+		struct wio w;
+
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		oom_r = wio_pend_neither(&w, &op);
+		oom_buf = w.ub;
+		oom_write = write;
+		KMEMU_EXPECT_NT(kmemu_oom_loop(&o, 0, &res), STATUS_SUCCESS);
+		if (!res.ok)
+			KMEMU_FAIL("%s", res.message);
+		KMEMU_EXPECT_TRUE(res.failures > 0);
+		KMEMU_EXPECT_NT(wio_finish(oom_r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		wio_teardown(&w);
+	}
 }
 
 /* Step 11: kernel-range, unmapped and wrapping ranges raise

@@ -739,10 +739,14 @@ static void test_pal_completed_down_level(void **state)
  * STATUS_INSUFFICIENT_RESOURCES and leaves nothing behind. */
 static WDFREQUEST oom_req;
 
+static int oom_write;
+
 static uint32_t oom_pal(void *ctx)
 {
 	WDFMEMORY m = NULL;
-	NTSTATUS st = WdfRequestProbeAndLockUserBufferForWrite(oom_req, U.ub + 1, 2 * KT_PAGE, &m);
+	NTSTATUS st = oom_write
+		? WdfRequestProbeAndLockUserBufferForWrite(oom_req, U.ub + 1, 2 * KT_PAGE, &m)
+		: WdfRequestProbeAndLockUserBufferForRead(oom_req, U.ub + 1, 2 * KT_PAGE, &m);
 
 	(void)ctx;
 	if (st == STATUS_SUCCESS)
@@ -753,22 +757,25 @@ static uint32_t oom_pal(void *ctx)
 static void test_pal_oom(void **state)
 {
 	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
-	struct kmemu_oom_op op = { "WdfRequestProbeAndLockUserBufferForWrite", oom_pal, NULL, 0, ok, 1, 0 };
+	struct kmemu_oom_op op = { "WdfRequestProbeAndLockUserBuffer*", oom_pal, NULL, 0, ok, 1, 0 };
 	struct kmemu_oom_result res;
 	struct kmemu_io_op *iop;
 
 	(void)state;
-	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
-	user_begin();
-	oom_req = pend(&iop);
-	assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
-	if (!res.ok)
-		print_error("%s\n", res.message);
-	assert_true(res.ok);
-	assert_true(res.failures > 0);
-	finish(oom_req, iop, STATUS_SUCCESS);
-	user_end();
-	unload();
+	for (int verifier = 0; verifier <= 1; verifier++)
+		for (oom_write = 0; oom_write <= 1; oom_write++) {
+			load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+			user_begin();
+			oom_req = pend(&iop);
+			assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
+			if (!res.ok)
+				print_error("%s\n", res.message);
+			assert_true(res.ok);
+			assert_true(res.failures > 0);
+			finish(oom_req, iop, STATUS_SUCCESS);
+			user_end();
+			unload();
+		}
 }
 
 /* The OOM loop over a whole buffered request: sending fails cleanly. */
