@@ -935,17 +935,20 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 		for (struct kmemu__fx_lock *l = r->locks; l; l = l->next)
 			l->b->ops->mdl_revoke(l->b->st, l->lock, &rep);
 		pthread_mutex_unlock(&kmemu__fx_lock);
-		/* the list changes only when a memory object is destroyed, which
-		 * the driver cannot race with its own completion */
-		for (struct kmemu__fx_lock *l = r->locks; l; l = l->next)
-			kmemu__wdf_memory_set_request_completed(l->mem, mem_rule);
-		if (r->in_mem)
-			kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->in_mem),
-								mem_rule);
-		if (r->out_mem)
-			kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->out_mem),
-								mem_rule);
 	}
+	/* in both modes the memory DDIs refuse the request's memory from now
+	 * on and name the rule (a break with the verifier, a message without:
+	 * README "KMDF decisions").  The list changes only when a memory
+	 * object is destroyed, which the driver cannot race with its own
+	 * completion. */
+	for (struct kmemu__fx_lock *l = r->locks; l; l = l->next)
+		kmemu__wdf_memory_set_request_completed(l->mem, mem_rule);
+	if (r->in_mem)
+		kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->in_mem),
+							mem_rule);
+	if (r->out_mem)
+		kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->out_mem),
+							mem_rule);
 	/* references the driver took on the embedded input/output memory are
 	 * IRP references too (offset handles: AddRefOverride) */
 	refs = embedded_refs(r);

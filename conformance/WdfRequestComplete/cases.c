@@ -387,31 +387,35 @@ static void touch(void *arg)
 }
 
 KMEMU_CASE(buf_after_completed, A "buf-after-completed", WIO_CAPS | KMEMU_CAP_BUGCHECK,
-	   A "buf-after-completed")
+	   A "buf-after-completed " A "buf-after-completed-verifier-off")
 {
-	struct kmemu_bugcheck_report rep;
-	struct kmemu_io_op *op;
-	WDFMEMORY m = NULL;
-	struct touch t;
-	struct wio w;
-	WDFREQUEST r;
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_bugcheck_report rep;
+		struct kmemu_io_op *op;
+		WDFMEMORY m = NULL;
+		struct touch t;
+		struct wio w;
+		WDFREQUEST r;
 
-	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
-	r = wio_pend_neither(&w, &op);
-	KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m), STATUS_SUCCESS);
-	t.p = WdfMemoryGetBuffer(m, NULL);
-	KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-	/* no longer accessible (a kernel-side probe: no fault taken) */
-	KMEMU_EXPECT_EQ(kmemu_try_write((void *)(uintptr_t)t.p), 0);
-	if (!RUNNING_ON_VALGRIND && KMEMU_EXPECT_EQ(wio_catch(touch, &t, &rep), 1)) {
-		KMEMU_EXPECT_EQ(rep.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
-		KMEMU_EXPECT_EQ(rep.param[0], 0xB0002);
-		KMEMU_EXPECT_EQ(rep.param[2], (uintptr_t)t.p);
-		KMEMU_EXPECT_EQ(rep.param[3], (uintptr_t)r);
-		KMEMU_EXPECT_TRUE(strcmp(rep.detail, "BufAfterReqCompletedIoctlA") == 0);
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		r = wio_pend_neither(&w, &op);
+		KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m),
+				STATUS_SUCCESS);
+		t.p = WdfMemoryGetBuffer(m, NULL);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		/* no longer accessible (a kernel-side probe: no fault taken); without
+		 * the verifier the mapping went with the unlock at completion */
+		KMEMU_EXPECT_EQ(kmemu_try_write((void *)(uintptr_t)t.p), 0);
+		if (v && !RUNNING_ON_VALGRIND && KMEMU_EXPECT_EQ(wio_catch(touch, &t, &rep), 1)) {
+			KMEMU_EXPECT_EQ(rep.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+			KMEMU_EXPECT_EQ(rep.param[0], 0xB0002);
+			KMEMU_EXPECT_EQ(rep.param[2], (uintptr_t)t.p);
+			KMEMU_EXPECT_EQ(rep.param[3], (uintptr_t)r);
+			KMEMU_EXPECT_TRUE(strcmp(rep.detail, "BufAfterReqCompletedIoctlA") == 0);
+		}
+		KMEMU_EXPECT_EQ(w.ub[0], 0);
+		wio_teardown(&w);
 	}
-	KMEMU_EXPECT_EQ(w.ub[0], 0);
-	wio_teardown(&w);
 }
 
 static unsigned handler_calls;
@@ -423,28 +427,88 @@ static void returning_handler(const struct kmemu_bugcheck_report *r, void *ctx)
 }
 
 KMEMU_CASE(mem_after_completed, A "mem-after-completed", WIO_CAPS | KMEMU_CAP_BUGCHECK,
-	   A "mem-after-completed")
+	   A "mem-after-completed " A "mem-after-completed-verifier-off")
 {
-	struct kmemu_io_op *op;
-	WDFMEMORY m = NULL;
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_wdf_driver_stats s0, s1;
+		struct kmemu_io_op *op;
+		WDFMEMORY m = NULL;
+		size_t n = 7;
+		struct wio w;
+		WDFREQUEST r;
+		uint64_t breaks;
+
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		r = wio_pend_neither(&w, &op);
+		KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m),
+				STATUS_SUCCESS);
+		WdfObjectReference(m);
+		/* report and continue: 0x10D/3 is reported, the completion goes on */
+		handler_calls = 0;
+		kmemu_bugcheck_set_handler(returning_handler, NULL);
+		WdfRequestComplete(r, STATUS_SUCCESS);
+		kmemu_bugcheck_set_handler(NULL, NULL);
+		KMEMU_EXPECT_EQ(handler_calls, 1);
+		KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+		breaks = wio_breaks(&w);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s0));
+		KMEMU_EXPECT_TRUE(WdfMemoryGetBuffer(m, &n) == NULL);
+		KMEMU_EXPECT_EQ(n, 0);
+		KMEMU_EXPECT_NT(WdfMemoryCopyFromBuffer(m, 0, "x", 1), STATUS_INVALID_DEVICE_REQUEST);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s1));
+		/* refused in both modes, the rule named each time; a break with the verifier */
+		KMEMU_EXPECT_EQ(s1.messages, s0.messages + 2);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 2 : 0));
+		KMEMU_EXPECT_EQ(w.ub[0], 0);
+		WdfObjectDereference(m);
+		wio_teardown(&w);
+	}
+}
+
+/* The rule by request type: a read, a write and an internal IOCTL each
+ * report their own BufAfterReqCompleted* rule (0xB0003, 0xB0004, 0xB0001). */
+KMEMU_CASE(rules_by_type, A "rule-by-request-type", WIO_CAPS | KMEMU_CAP_BUGCHECK,
+	   A "rule-by-request-type")
+{
+	static const struct {
+		enum kmemu_io_kind kind;
+		uint32_t id;
+		const char *rule;
+	} t[] = {
+		{ KMEMU_IO_READ, 0xB0003, "BufAfterReqCompletedReadA" },
+		{ KMEMU_IO_WRITE, 0xB0004, "BufAfterReqCompletedWriteA" },
+		{ KMEMU_IO_INTERNAL_DEVICE_CONTROL, 0xB0001, "BufAfterReqCompletedIntIoctlA" },
+	};
 	struct wio w;
-	WDFREQUEST r;
-	uint64_t breaks;
 
 	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
-	r = wio_pend_neither(&w, &op);
-	KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m), STATUS_SUCCESS);
-	WdfObjectReference(m);
-	/* report and continue: 0x10D/3 is reported, the completion goes on */
-	kmemu_bugcheck_set_handler(returning_handler, NULL);
-	WdfRequestComplete(r, STATUS_SUCCESS);
-	kmemu_bugcheck_set_handler(NULL, NULL);
-	KMEMU_EXPECT_EQ(handler_calls, 1);
-	KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
-	breaks = wio_breaks(&w);
-	KMEMU_EXPECT_TRUE(WdfMemoryGetBuffer(m, NULL) == NULL);
-	KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + 1);
-	WdfObjectDereference(m);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct kmemu_io_args a = { .kind = t[i].kind, .code = WIO_IOCTL(6, METHOD_NEITHER) };
+		struct kmemu_bugcheck_report rep;
+		struct kmemu_io_op *op;
+		WDFMEMORY m = NULL;
+		struct touch tc;
+		WDFREQUEST r;
+
+		if (t[i].kind == KMEMU_IO_READ)
+			a.out = w.b->pUserAddr, a.out_len = 8;
+		else if (t[i].kind == KMEMU_IO_WRITE)
+			a.in = w.a->pUserAddr, a.in_len = 8;
+		r = wio_pend(&w, &a, &op);
+		KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub + 16, 8, &m),
+				STATUS_SUCCESS);
+		tc.p = WdfMemoryGetBuffer(m, NULL);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		KMEMU_EXPECT_EQ(kmemu_try_write((void *)(uintptr_t)tc.p), 0);
+		if (!RUNNING_ON_VALGRIND && KMEMU_EXPECT_EQ(wio_catch(touch, &tc, &rep), 1)) {
+			KMEMU_EXPECT_EQ(rep.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+			KMEMU_EXPECT_EQ(rep.param[0], t[i].id);
+			KMEMU_EXPECT_EQ(rep.param[3], (uintptr_t)r);
+			KMEMU_EXPECT_TRUE(strcmp(rep.detail, t[i].rule) == 0);
+			KMEMU_EXPECT_TRUE(strcmp((const char *)(uintptr_t)rep.param[1], t[i].rule) == 0);
+		}
+	}
+	KMEMU_EXPECT_EQ(w.ub[16], 0);
 	wio_teardown(&w);
 }
 
@@ -463,5 +527,6 @@ const struct kmemu_case *const kmemu_cases_WdfRequestComplete[] = {
 	KMEMU_CASE_REF(irp_cleared),
 	KMEMU_CASE_REF(buf_after_completed),
 	KMEMU_CASE_REF(mem_after_completed),
+	KMEMU_CASE_REF(rules_by_type),
 	NULL,
 };
