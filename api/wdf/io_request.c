@@ -811,7 +811,10 @@ static NTSTATUS remap_status(NTSTATUS st)
 		return STATUS_DEVICE_BUSY;
 	if (st == STATUS_WDF_INTERNAL_ERROR)
 		return STATUS_INTERNAL_ERROR;
-	return STATUS_INVALID_DEVICE_REQUEST;  /* TOO_FRAGMENTED and unknown codes */
+	/* TOO_FRAGMENTED and unknown codes; also NOT_ENOUGH_MAP_REGISTERS and
+	 * TOO_MANY_TRANSFERS, whose own remap lines the framework has
+	 * commented out (spec §4 step 6 says INSUFFICIENT_RESOURCES: DECIDED) */
+	return STATUS_INVALID_DEVICE_REQUEST;
 }
 
 /* The buffer length Information is checked against (§4 step 4), or 0 when

@@ -237,6 +237,20 @@ KMEMU_CASE(status_remap, A "step6-status-remap", WIO_CAPS, A "step6-status-remap
 	wio_teardown(&w);
 }
 
+KMEMU_CASE(map_registers, A "step6-map-registers", WIO_CAPS, A "step6-map-registers")
+{
+	struct kmemu_io_op *op;
+	struct wio w;
+	WDFREQUEST r;
+
+	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
+	for (ULONG code = 0xC0200213u; code <= 0xC020021Fu; code++) {
+		r = wio_pend_neither(&w, &op);
+		KMEMU_EXPECT_NT(wio_finish(r, op, (NTSTATUS)code), STATUS_INVALID_DEVICE_REQUEST);
+	}
+	wio_teardown(&w);
+}
+
 KMEMU_CASE(context, A "step7-context", WIO_CAPS, A "step7-context")
 {
 	struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
@@ -520,6 +534,7 @@ const struct kmemu_case *const kmemu_cases_WdfRequestComplete[] = {
 	KMEMU_CASE_REF(information_length),
 	KMEMU_CASE_REF(buffered_no_output),
 	KMEMU_CASE_REF(status_remap),
+	KMEMU_CASE_REF(map_registers),
 	KMEMU_CASE_REF(context),
 	KMEMU_CASE_REF(early_dispose),
 	KMEMU_CASE_REF(dispatch_passive_child),
