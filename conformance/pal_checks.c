@@ -60,8 +60,17 @@ void pal_check_handle(int write)
 	wio_teardown(&w);
 }
 
+static unsigned handled;
+
+static void returning_handler(const struct kmemu_bugcheck_report *rep, void *ctx)
+{
+	(void)rep, (void)ctx;
+	handled++;
+}
+
 /* Steps 2 and 3: NULL Buffer / NULL MemoryObject bug check 0x10D/4, with the
- * verifier on and off (never STATUS_INVALID_PARAMETER). */
+ * verifier on and off (never STATUS_INVALID_PARAMETER: a handler that returns
+ * makes the call fail with STATUS_UNSUCCESSFUL, README "KMDF decisions"). */
 void pal_check_null_pointers(int write)
 {
 	for (int v = 0; v <= 1; v++) {
@@ -82,6 +91,13 @@ void pal_check_null_pointers(int write)
 		c = (struct pal_call){ r, w.ub, 8, NULL, write, 0 };
 		if (KMEMU_EXPECT_EQ(wio_catch(pal_cb, &c, &rep), 1))
 			KMEMU_EXPECT_EQ(rep.param[0], WDF_REQUIRED_PARAMETER_IS_NULL);
+		handled = 0;
+		kmemu_bugcheck_set_handler(returning_handler, NULL);
+		KMEMU_EXPECT_NT(pal(r, NULL, 8, &m, write), STATUS_UNSUCCESSFUL);
+		KMEMU_EXPECT_NT(pal(r, w.ub, 8, NULL, write), STATUS_UNSUCCESSFUL);
+		KMEMU_EXPECT_NT(pal(NULL, w.ub, 8, &m, write), STATUS_UNSUCCESSFUL);
+		kmemu_bugcheck_set_handler(NULL, NULL);
+		KMEMU_EXPECT_EQ(handled, 3);
 		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
 		wio_teardown(&w);
 	}
@@ -189,20 +205,33 @@ void pal_check_length(int write)
 }
 
 /* Step 8: a completed request (kept alive by a reference) has no IRP:
- * STATUS_INVALID_DEVICE_REQUEST with the verifier on and off. */
+ * STATUS_INVALID_DEVICE_REQUEST with the verifier on and off.  With the
+ * verifier on a KMDF >= 1.9 driver is stopped by step 6 first (the request
+ * is no longer the driver's, so even Length 0 fails); a KMDF 1.8 driver
+ * skips step 6, so step 7 answers Length 0 and step 8 itself answers with
+ * its break.  Without the verifier step 8 traces and takes no break. */
 void pal_check_completed(int write)
 {
-	for (int v = 0; v <= 1; v++) {
+	static const struct { int verifier; uint32_t minor; } cfg[] = { { 0, 0 }, { 1, 0 }, { 1, 8 } };
+
+	for (size_t i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
+		int step6 = cfg[i].verifier && cfg[i].minor != 8;
 		struct kmemu_io_op *op;
 		WDFMEMORY m = NULL;
+		uint64_t breaks;
 		struct wio w;
 		WDFREQUEST r;
 
-		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		wio_setup_version(&w, cfg[i].verifier, cfg[i].minor, WdfDeviceIoBuffered, NULL);
 		r = wio_pend_neither(&w, &op);
 		WdfObjectReference(r);
 		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		breaks = wio_breaks(&w);
 		KMEMU_EXPECT_NT(pal(r, w.ub, 8, &m, write), STATUS_INVALID_DEVICE_REQUEST);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (cfg[i].verifier ? 1 : 0));
+		KMEMU_EXPECT_NT(pal(r, w.ub, 0, &m, write),
+				step6 ? STATUS_INVALID_DEVICE_REQUEST : STATUS_INVALID_USER_BUFFER);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (cfg[i].verifier ? 1 : 0) + (step6 ? 1 : 0));
 		WdfObjectDereference(r);
 		wio_teardown(&w);
 	}
@@ -212,30 +241,88 @@ struct other_thread {
 	struct wio *w;
 	WDFREQUEST r;
 	int write;
+	int other_process;          /* 1: attach to a process of its own */
 	NTSTATUS st;
+	uint8_t seen;               /* what a write through the memory reached */
 };
 
 static void *other_thread_main(void *arg)
 {
 	struct other_thread *t = arg;
 	struct kmemu_wdf_driver *prev = kmemu_wdf_driver_enter(t->w->drv);
+	WD_KERNEL_BUFFER *kb = NULL;
+	kmemu_pid pid = 0, old = 0;
 	WDFMEMORY m = NULL;
+	uint8_t *buf = t->w->ub;
 
-	/* another thread of the requestor's own process */
-	kmemu_process_attach(t->w->pid, NULL);
-	t->st = pal(t->r, t->w->ub, 8, &m, t->write);
-	if (t->st == STATUS_SUCCESS)
+	if (t->other_process) {
+		/* a thread of another process, probing a buffer of that process */
+		if (kmemu_process_create("conform-other", &pid) ||
+		    kmemu_process_attach(pid, &old) ||
+		    WDS_SharedBufferAlloc(WIO_PAGE, KER_BUF_ALLOC_NON_CONTIG, &kb)) {
+			t->st = STATUS_UNSUCCESSFUL;
+			goto out;
+		}
+		buf = kmemu_uaddr(kb);
+	} else {
+		/* another thread of the requestor's own process */
+		kmemu_process_attach(t->w->pid, NULL);
+	}
+	t->st = pal(t->r, buf, 8, &m, t->write);
+	if (t->st == STATUS_SUCCESS) {
+		if (t->write && t->other_process) {
+			((uint8_t *)WdfMemoryGetBuffer(m, NULL))[0] = 'P';
+			t->seen = ((uint8_t *)(uintptr_t)kb->pKernelAddr)[0];
+		}
 		WdfObjectDelete(m);
+	}
+out:
+	if (kb)
+		WDS_SharedBufferFree(kb);
+	if (pid) {
+		kmemu_process_attach(old, NULL);
+		kmemu_process_destroy(pid);
+	}
 	kmemu_wdf_driver_enter(prev);
 	return NULL;
 }
 
 /* Step 9: with the verifier, a thread other than the requestor's (even of
  * the same process) gets STATUS_ACCESS_VIOLATION; without it the probe runs
- * in that thread's process. */
+ * in that thread's process (a thread of another process locks that
+ * process's pages). */
 void pal_check_thread(int write)
 {
+	for (int v = 0; v <= 1; v++)
+		for (int other = 0; other <= 1; other++) {
+			struct other_thread t = { 0 };
+			struct kmemu_io_op *op;
+			pthread_t th;
+			struct wio w;
+
+			wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+			t.w = &w;
+			t.write = write;
+			t.other_process = other;
+			t.r = wio_pend_neither(&w, &op);
+			KMEMU_SETUP_TRUE(pthread_create(&th, NULL, other_thread_main, &t) == 0);
+			pthread_join(th, NULL);
+			KMEMU_EXPECT_NT(t.st, v ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+			if (!v && other && write)
+				KMEMU_EXPECT_EQ(t.seen, 'P');
+			KMEMU_EXPECT_NT(wio_finish(t.r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+			wio_teardown(&w);
+		}
+}
+
+/* Step 9's exemption: a request with no IRP thread (a kernel-mode sender:
+ * KMEMU_IO_INTERNAL_DEVICE_CONTROL, RequestorMode KernelMode) skips the
+ * thread check, so another thread probes it with the verifier on. */
+void pal_check_thread_exempt(int write)
+{
 	for (int v = 0; v <= 1; v++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_INTERNAL_DEVICE_CONTROL,
+					   .code = WIO_IOCTL(4, METHOD_NEITHER) };
 		struct other_thread t = { 0 };
 		struct kmemu_io_op *op;
 		pthread_t th;
@@ -244,10 +331,11 @@ void pal_check_thread(int write)
 		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
 		t.w = &w;
 		t.write = write;
-		t.r = wio_pend_neither(&w, &op);
+		t.r = wio_pend(&w, &a, &op);
+		KMEMU_EXPECT_EQ(WdfRequestGetRequestorMode(t.r), KernelMode);
 		KMEMU_SETUP_TRUE(pthread_create(&th, NULL, other_thread_main, &t) == 0);
 		pthread_join(th, NULL);
-		KMEMU_EXPECT_NT(t.st, v ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+		KMEMU_EXPECT_NT(t.st, STATUS_SUCCESS);
 		KMEMU_EXPECT_NT(wio_finish(t.r, op, STATUS_SUCCESS), STATUS_SUCCESS);
 		wio_teardown(&w);
 	}
@@ -269,25 +357,29 @@ static uint32_t oom_run(void *ctx)
 }
 
 /* Steps 10-14: every acquisition (MDL, lock, system mapping, memory object)
- * can fail; the result is STATUS_INSUFFICIENT_RESOURCES and nothing leaks. */
+ * can fail; the result is STATUS_INSUFFICIENT_RESOURCES and nothing leaks,
+ * with the verifier on and off. */
 void pal_check_resources(int write)
 {
 	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
 	struct kmemu_oom_op o = { "ProbeAndLock", oom_run, NULL, 0, ok, 1, 0 };
-	struct kmemu_oom_result res;
-	struct kmemu_io_op *op;
-	struct wio w;
 
-	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
-	oom_r = wio_pend_neither(&w, &op);
-	oom_buf = w.ub;
-	oom_write = write;
-	KMEMU_EXPECT_NT(kmemu_oom_loop(&o, 0, &res), STATUS_SUCCESS);
-	if (!res.ok)
-		KMEMU_FAIL("%s", res.message);
-	KMEMU_EXPECT_TRUE(res.failures > 0);
-	KMEMU_EXPECT_NT(wio_finish(oom_r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-	wio_teardown(&w);
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_oom_result res;
+		struct kmemu_io_op *op;
+		struct wio w;
+
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		oom_r = wio_pend_neither(&w, &op);
+		oom_buf = w.ub;
+		oom_write = write;
+		KMEMU_EXPECT_NT(kmemu_oom_loop(&o, 0, &res), STATUS_SUCCESS);
+		if (!res.ok)
+			KMEMU_FAIL("%s", res.message);
+		KMEMU_EXPECT_TRUE(res.failures > 0);
+		KMEMU_EXPECT_NT(wio_finish(oom_r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		wio_teardown(&w);
+	}
 }
 
 /* Step 11: kernel-range, unmapped and wrapping ranges raise

@@ -17,6 +17,7 @@ void pal_check_owned(int write);          /* step 6 */
 void pal_check_length(int write);         /* step 7 */
 void pal_check_completed(int write);      /* step 8 */
 void pal_check_thread(int write);         /* step 9 */
+void pal_check_thread_exempt(int write);  /* step 9: no IRP thread */
 void pal_check_resources(int write);      /* steps 10, 12-14 */
 void pal_check_probe(int write);          /* step 11 */
 void pal_check_success(int write);        /* step 15 */

@@ -9,8 +9,15 @@
 void wio_setup(struct wio *w, int verifier, WDF_DEVICE_IO_TYPE io,
 	       PFN_WDF_IO_IN_CALLER_CONTEXT in_caller)
 {
+	wio_setup_version(w, verifier, 0, io, in_caller);
+}
+
+void wio_setup_version(struct wio *w, int verifier, uint32_t minor, WDF_DEVICE_IO_TYPE io,
+		       PFN_WDF_IO_IN_CALLER_CONTEXT in_caller)
+{
 	struct kmemu_wdf_driver_options o = { .verifier = verifier, .has_verifier = 1,
-					      .break_policy = KMEMU_WDF_BREAK_CONTINUE, .quiet = 1 };
+					      .break_policy = KMEMU_WDF_BREAK_CONTINUE, .quiet = 1,
+					      .version_minor = minor };
 	static const WCHAR dev_name[] = u"\\Device\\kmemu_conform";
 	WDF_IO_QUEUE_CONFIG qc;
 	PWDFDEVICE_INIT init;

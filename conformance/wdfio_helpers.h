@@ -32,6 +32,10 @@ struct wio {
  * buffers, open the device.  Failures make the case UNRESOLVED. */
 void wio_setup(struct wio *w, int verifier, WDF_DEVICE_IO_TYPE io,
 	       PFN_WDF_IO_IN_CALLER_CONTEXT in_caller);
+/* wio_setup() for a driver built for KMDF 1.@minor (0: 1.33), for the
+ * version-gated verifier checks (IsVerificationEnabled, spec §0.4). */
+void wio_setup_version(struct wio *w, int verifier, uint32_t minor, WDF_DEVICE_IO_TYPE io,
+		       PFN_WDF_IO_IN_CALLER_CONTEXT in_caller);
 /* Undo wio_setup() (requests still pending are cancelled by the unload). */
 void wio_teardown(struct wio *w);
 /* Send a request without waiting (it must pend) and take it from the queue. */

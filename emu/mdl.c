@@ -120,6 +120,9 @@ kmemu_status emu_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int write,
 	rc = vm_map(&m->vmalloc, l->pfns, npages, l, &alias);
 	if (rc)
 		goto fail;
+	/* the alias may reuse the address of a quarantined revoked range: it
+	 * now belongs to this lock, whose own revoke reports it */
+	revoked_forget_range((uintptr_t)alias, (uintptr_t)alias + (npages << EMU_PAGE_SHIFT));
 	l->alias = alias;
 	l->npages = npages;
 	for (uint64_t i = 0; i < npages; i++)

@@ -13,6 +13,16 @@
 #include <wds_lib.h>
 #include <wdm.h>
 #include <wdf.h>
+#include <wdftypes.h>
+#include <wdfcore.h>
+#include <wdfassert.h>
+#include <wdfbugcodes.h>
+#include <wdfobject.h>
+#include <wdfdriver.h>
+#include <wdfmemory.h>
+#include <wdfdevice.h>
+#include <wdfio.h>
+#include <wdfrequest.h>
 #include <fltkernel.h>
 #include <ntddk.h>
 #include <kmemu/wdf.h>
@@ -299,6 +309,7 @@ static void test_wdf(void)
 	const char *ref = XSTR(WdfObjectReference(h));
 	const char *deref = XSTR(WdfObjectDereferenceWithTag(h, t));
 
+	WDFCASSERT(sizeof(WDF_OBJECT_ATTRIBUTES) == 56);
 	SIZE(WDF_OBJECT_ATTRIBUTES, 56);
 	OFF(WDF_OBJECT_ATTRIBUTES, EvtCleanupCallback, 8);
 	OFF(WDF_OBJECT_ATTRIBUTES, EvtDestroyCallback, 16);

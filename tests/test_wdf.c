@@ -1266,6 +1266,58 @@ static void test_wdf_backend_close_unloads(void **state)
 
 /* ---- a bug-check handler that returns ---------------------------------------------- */
 
+/* WdfObjectAllocateContext: above DISPATCH_LEVEL with the verifier
+ * STATUS_INVALID_DEVICE_REQUEST and a break (off: allocated); on an object
+ * being deleted (from its own cleanup callback) STATUS_DELETE_PENDING. */
+static NTSTATUS cleanup_ctx_status;
+
+static VOID NTAPI cleanup_allocates_context(WDFOBJECT o)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	PVOID c = NULL;
+
+	WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&a, OTHER_CONTEXT);
+	cleanup_ctx_status = WdfObjectAllocateContext(o, &a, &c);
+}
+
+static void test_wdf_allocate_context_statuses(void **state)
+{
+	KT_BEGIN();
+
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		struct kmemu_wdf_driver *d = drv_new(v);
+		struct kmemu_wdf_driver_stats s0, s1;
+		WDF_OBJECT_ATTRIBUTES a;
+		WDFMEMORY m = mem_new(8, NULL);
+		PVOID c = NULL;
+
+		WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&a, OTHER_CONTEXT);
+		assert_status(kmemu_wdf_driver_stats(d, &s0), STATUS_SUCCESS);
+		assert_status(kmemu_irql_set(DISPATCH_LEVEL + 1, NULL), STATUS_SUCCESS);
+		assert_status(WdfObjectAllocateContext(m, &a, &c),
+			      v ? STATUS_INVALID_DEVICE_REQUEST : STATUS_SUCCESS);
+		assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+		assert_status(kmemu_wdf_driver_stats(d, &s1), STATUS_SUCCESS);
+		assert_u64_equal(s1.breaks, s0.breaks + (v ? 1 : 0));
+		/* at DISPATCH_LEVEL it is allowed */
+		assert_status(kmemu_irql_set(DISPATCH_LEVEL, NULL), STATUS_SUCCESS);
+		assert_status(WdfObjectAllocateContext(m, &a, &c),
+			      v ? STATUS_SUCCESS : STATUS_OBJECT_NAME_EXISTS);
+		assert_status(kmemu_irql_set(PASSIVE_LEVEL, NULL), STATUS_SUCCESS);
+		WdfObjectDelete(m);
+		/* being deleted */
+		WDF_OBJECT_ATTRIBUTES_INIT(&a);
+		a.EvtCleanupCallback = cleanup_allocates_context;
+		assert_status(WdfMemoryCreate(&a, NonPagedPool, 0, 8, &m, NULL), STATUS_SUCCESS);
+		cleanup_ctx_status = STATUS_SUCCESS;
+		WdfObjectDelete(m);
+		assert_status(cleanup_ctx_status, STATUS_DELETE_PENDING);
+		assert_int_equal(kmemu_wdf_driver_unload(d), 0);
+	}
+	KMEMU_TEST_CLEAN();
+}
+
 static unsigned n_handled;
 static uint32_t last_code;
 static void returning_handler(const struct kmemu_bugcheck_report *r, void *ctx)
@@ -1577,6 +1629,23 @@ static uint32_t op_driver_load(void *ctx)
 	return (uint32_t)st;
 }
 
+static uint32_t op_allocate_context(void *ctx)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY m = NULL;
+	PVOID c = NULL;
+	NTSTATUS st;
+
+	(void)ctx;
+	st = WdfMemoryCreate(NULL, NonPagedPool, 0, 8, &m, NULL);
+	if (st)
+		return (uint32_t)st;
+	WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&a, OTHER_CONTEXT);
+	st = WdfObjectAllocateContext(m, &a, &c);
+	WdfObjectDelete(m);
+	return (uint32_t)st;
+}
+
 static void run_oom(const char *name, uint32_t (*run)(void *), void *ctx)
 {
 	struct kmemu_oom_op op = {
@@ -1603,6 +1672,7 @@ static void test_wdf_oom(void **state)
 		run_oom("WdfMemoryCreate small", op_memory_create, &small);
 		run_oom("WdfMemoryCreate large", op_memory_create, &large);
 		run_oom("WdfMemoryCreatePreallocated", op_memory_prealloc, NULL);
+		run_oom("WdfObjectAllocateContext", op_allocate_context, NULL);
 		kmemu_wdf_driver_unload(d);
 	}
 	run_oom("kmemu_wdf_driver_load", op_driver_load, NULL);
@@ -1632,6 +1702,7 @@ int main(void)
 		WDF_TEST(test_wdf_delete_no_delete_object),
 		WDF_TEST(test_wdf_commit_rules),
 		WDF_TEST(test_wdf_contexts),
+		WDF_TEST(test_wdf_allocate_context_statuses),
 		WDF_TEST(test_wdf_deferred_dispose),
 		WDF_TEST(test_wdf_leak_report),
 		WDF_TEST(test_wdf_unload_at_dispatch),

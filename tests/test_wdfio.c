@@ -113,14 +113,18 @@ static VOID NTAPI evt_in_caller(WDFDEVICE d, WDFREQUEST r)
 }
 
 /* Load a driver with a control device and one default queue. */
+static uint32_t load_minor;  /* KMDF 1.x of the next load (0: 1.33); reset by load() */
+
 static void load(int verifier, WDF_DEVICE_IO_TYPE io, WDF_IO_QUEUE_DISPATCH_TYPE dt, int in_caller)
 {
 	struct kmemu_wdf_driver_options o = { .verifier = verifier, .has_verifier = 1,
-					      .break_policy = KMEMU_WDF_BREAK_CONTINUE, .quiet = 1 };
+					      .break_policy = KMEMU_WDF_BREAK_CONTINUE, .quiet = 1,
+					      .version_minor = load_minor };
 	UNICODE_STRING name;
 	WDF_IO_QUEUE_CONFIG qc;
 	PWDFDEVICE_INIT init;
 
+	load_minor = 0;
 	RtlInitUnicodeString(&name, u"\\Device\\kmemu_wdfio");
 	memset(&T, 0, sizeof(T));
 	T.complete_in_callback = 1;
@@ -654,14 +658,95 @@ static void test_pal_owned_and_completed(void **state)
 	}
 }
 
+/* Step 9's exemption: a kernel-mode sender's request (no IRP thread) is
+ * probed from another thread of the process even with the verifier on. */
+struct kernel_probe {
+	WDFREQUEST r;
+	NTSTATUS st;
+};
+
+static void *kernel_probe_main(void *arg)
+{
+	struct kernel_probe *k = arg;
+	struct kmemu_wdf_driver *prev = kmemu_wdf_driver_enter(T.drv);
+	WDFMEMORY m = NULL;
+
+	assert_status(kmemu_process_attach(U.pid, NULL), STATUS_SUCCESS);
+	k->st = WdfRequestProbeAndLockUserBufferForRead(k->r, U.ua, 8, &m);
+	if (k->st == STATUS_SUCCESS)
+		WdfObjectDelete(m);
+	kmemu_wdf_driver_enter(prev);
+	return NULL;
+}
+
+static void test_pal_kernel_sender(void **state)
+{
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_INTERNAL_DEVICE_CONTROL,
+					   .code = IOCTL(11, METHOD_NEITHER) };
+		struct kernel_probe k = { 0 };
+		struct kmemu_io_op *op = NULL;
+		pthread_t th;
+
+		(void)state;
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &k.r), STATUS_SUCCESS);
+		assert_int_equal(WdfRequestGetRequestorMode(k.r), KernelMode);
+		assert_int_equal(pthread_create(&th, NULL, kernel_probe_main, &k), 0);
+		pthread_join(th, NULL);
+		assert_status(k.st, STATUS_SUCCESS);
+		finish(k.r, op, STATUS_SUCCESS);
+		user_end();
+		unload();
+	}
+}
+
+/* Step 8 with the verifier on: a KMDF 1.8 driver skips step 6, so a
+ * completed request reaches step 7 (Length 0) and step 8 (its own status
+ * and break). */
+static void test_pal_completed_down_level(void **state)
+{
+	struct kmemu_wdf_driver_stats ds0, ds1;
+	struct kmemu_io_op *op;
+	WDFMEMORY m = NULL;
+	WDFREQUEST r;
+
+	(void)state;
+	load_minor = 8;
+	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+	user_begin();
+	r = pend(&op);
+	WdfObjectReference(r);
+	finish(r, op, STATUS_SUCCESS);
+	assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+	assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, U.ub, 0, &m),
+		      STATUS_INVALID_USER_BUFFER);
+	assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+	assert_u64_equal(ds1.breaks, ds0.breaks);
+	assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, U.ub, 8, &m),
+		      STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+	assert_u64_equal(ds1.breaks, ds0.breaks + 1);
+	assert_null(m);
+	WdfObjectDereference(r);
+	user_end();
+	unload();
+}
+
 /* The OOM loop: every acquisition of a ProbeAndLock can fail with
  * STATUS_INSUFFICIENT_RESOURCES and leaves nothing behind. */
 static WDFREQUEST oom_req;
 
+static int oom_write;
+
 static uint32_t oom_pal(void *ctx)
 {
 	WDFMEMORY m = NULL;
-	NTSTATUS st = WdfRequestProbeAndLockUserBufferForWrite(oom_req, U.ub + 1, 2 * KT_PAGE, &m);
+	NTSTATUS st = oom_write
+		? WdfRequestProbeAndLockUserBufferForWrite(oom_req, U.ub + 1, 2 * KT_PAGE, &m)
+		: WdfRequestProbeAndLockUserBufferForRead(oom_req, U.ub + 1, 2 * KT_PAGE, &m);
 
 	(void)ctx;
 	if (st == STATUS_SUCCESS)
@@ -672,22 +757,25 @@ static uint32_t oom_pal(void *ctx)
 static void test_pal_oom(void **state)
 {
 	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
-	struct kmemu_oom_op op = { "WdfRequestProbeAndLockUserBufferForWrite", oom_pal, NULL, 0, ok, 1, 0 };
+	struct kmemu_oom_op op = { "WdfRequestProbeAndLockUserBuffer*", oom_pal, NULL, 0, ok, 1, 0 };
 	struct kmemu_oom_result res;
 	struct kmemu_io_op *iop;
 
 	(void)state;
-	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
-	user_begin();
-	oom_req = pend(&iop);
-	assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
-	if (!res.ok)
-		print_error("%s\n", res.message);
-	assert_true(res.ok);
-	assert_true(res.failures > 0);
-	finish(oom_req, iop, STATUS_SUCCESS);
-	user_end();
-	unload();
+	for (int verifier = 0; verifier <= 1; verifier++)
+		for (oom_write = 0; oom_write <= 1; oom_write++) {
+			load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+			user_begin();
+			oom_req = pend(&iop);
+			assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
+			if (!res.ok)
+				print_error("%s\n", res.message);
+			assert_true(res.ok);
+			assert_true(res.failures > 0);
+			finish(oom_req, iop, STATUS_SUCCESS);
+			user_end();
+			unload();
+		}
 }
 
 /* The OOM loop over a whole buffered request: sending fails cleanly. */
@@ -715,6 +803,148 @@ static void test_io_oom(void **state)
 	assert_true(res.ok);
 	user_end();
 	unload();
+}
+
+/* WdfDeviceCreate / WdfIoQueueCreate: the attribute statuses
+ * (FxValidateObjectAttributes) leave the init with the caller. */
+static void test_io_device_queue_attributes(void **state)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	WDF_IO_QUEUE_CONFIG qc;
+	PWDFDEVICE_INIT init;
+	WDFDEVICE d = NULL;
+	WDFQUEUE q = NULL;
+
+	(void)state;
+	load(1, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+	init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(T.drv), NULL);
+	assert_non_null(init);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.Size--;
+	assert_status(WdfDeviceCreate(&init, &a, &d), STATUS_INFO_LENGTH_MISMATCH);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ParentObject = T.dev;
+	assert_status(WdfDeviceCreate(&init, &a, &d), STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ExecutionLevel = (WDF_EXECUTION_LEVEL)0;
+	assert_status(WdfDeviceCreate(&init, &a, &d), STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+	assert_non_null(init);
+	assert_null(d);
+	WdfDeviceInitFree(init);
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.Size++;
+	assert_status(WdfIoQueueCreate(T.dev, &qc, &a, &q), STATUS_INFO_LENGTH_MISMATCH);
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.SynchronizationScope = (WDF_SYNCHRONIZATION_SCOPE)0;
+	assert_status(WdfIoQueueCreate(T.dev, &qc, &a, &q), STATUS_WDF_OBJECT_ATTRIBUTES_INVALID);
+	assert_null(q);
+	unload();
+}
+
+/* The OOM loop over a control device with a queue: every failure is
+ * STATUS_INSUFFICIENT_RESOURCES and leaves nothing behind. */
+static uint32_t oom_device(void *ctx)
+{
+	PWDFDEVICE_INIT init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(T.drv), NULL);
+	WDF_IO_QUEUE_CONFIG qc;
+	WDFDEVICE d = NULL;
+	WDFQUEUE q = NULL;
+	NTSTATUS st;
+
+	(void)ctx;
+	if (!init)
+		return (uint32_t)STATUS_INSUFFICIENT_RESOURCES;
+	st = WdfDeviceCreate(&init, WDF_NO_OBJECT_ATTRIBUTES, &d);
+	if (st) {
+		WdfDeviceInitFree(init);
+		return (uint32_t)st;
+	}
+	WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+	st = WdfIoQueueCreate(d, &qc, WDF_NO_OBJECT_ATTRIBUTES, &q);
+	WdfObjectDelete(d);
+	return (uint32_t)st;
+}
+
+static void test_io_device_queue_oom(void **state)
+{
+	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
+	struct kmemu_oom_op op = { "WdfDeviceCreate+WdfIoQueueCreate", oom_device, NULL, 0, ok, 1, 0 };
+	struct kmemu_oom_result res;
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		assert_status(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS);
+		if (!res.ok)
+			print_error("%s\n", res.message);
+		assert_true(res.ok);
+		assert_true(res.failures > 0);
+		unload();
+	}
+}
+
+/* Retrieve{Input,Output}Memory: a zero-length buffer is
+ * STATUS_BUFFER_TOO_SMALL; the OOM loop over the memory object gives
+ * STATUS_INSUFFICIENT_RESOURCES. */
+static int oom_mem_output;
+
+static uint32_t oom_retrieve_memory(void *ctx)
+{
+	struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL, .code = IOCTL(13, METHOD_BUFFERED),
+				   .in = U.a->pUserAddr, .in_len = 8,
+				   .out = U.b->pUserAddr, .out_len = 8 };
+	struct kmemu_io_op *op = NULL;
+	WDFREQUEST r = NULL;
+	WDFMEMORY m = NULL;
+	NTSTATUS st;
+
+	(void)ctx;
+	st = kmemu_io_send(U.f, &a, &op);
+	if (st != STATUS_PENDING)
+		return (uint32_t)st;
+	if (WdfIoQueueRetrieveNextRequest(T.queue, &r) != STATUS_SUCCESS) {
+		kmemu_io_wait(op, NULL);
+		return (uint32_t)STATUS_INSUFFICIENT_RESOURCES;
+	}
+	st = oom_mem_output ? WdfRequestRetrieveOutputMemory(r, &m) : WdfRequestRetrieveInputMemory(r, &m);
+	WdfRequestComplete(r, STATUS_SUCCESS);
+	kmemu_io_wait(op, NULL);
+	return (uint32_t)st;
+}
+
+static void test_io_retrieve_memory_statuses(void **state)
+{
+	static const uint32_t ok[] = { STATUS_INSUFFICIENT_RESOURCES };
+	struct kmemu_oom_op oop = { "WdfRequestRetrieve*Memory", oom_retrieve_memory, NULL, 0, ok, 1, 0 };
+	struct kmemu_oom_result res;
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = IOCTL(13, METHOD_BUFFERED) };
+		struct kmemu_io_op *op = NULL;
+		WDFMEMORY m = (WDFMEMORY)(uintptr_t)0x99;
+		WDFREQUEST r = NULL;
+
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+		assert_status(WdfRequestRetrieveInputMemory(r, &m), STATUS_BUFFER_TOO_SMALL);
+		assert_status(WdfRequestRetrieveOutputMemory(r, &m), STATUS_BUFFER_TOO_SMALL);
+		assert_ptr_equal(m, (WDFMEMORY)(uintptr_t)0x99);
+		finish(r, op, STATUS_SUCCESS);
+		for (oom_mem_output = 0; oom_mem_output <= 1; oom_mem_output++) {
+			assert_status(kmemu_oom_loop(&oop, 0, &res), STATUS_SUCCESS);
+			if (!res.ok)
+				print_error("%s\n", res.message);
+			assert_true(res.ok);
+			assert_true(res.failures > 0);
+		}
+		user_end();
+		unload();
+	}
 }
 
 /* ---- completion (spec §4) -------------------------------------------------------------------- */
@@ -880,6 +1110,107 @@ static void test_complete_not_owned_twice(void **state)
 	}
 }
 
+/* §4 step 5: a user METHOD_BUFFERED IOCTL without output buffer completed
+ * with Information != 0 copies nothing back and warns: a break with the
+ * verifier on, a message only with it off. */
+static void test_complete_buffered_no_output(void **state)
+{
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = IOCTL(10, METHOD_BUFFERED), .in_len = 4 };
+		struct kmemu_wdf_driver_stats ds0, ds1;
+		struct kmemu_io_op *op = NULL;
+		WDFREQUEST r = NULL;
+		uint64_t info = 1;
+
+		(void)state;
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		a.in = U.a->pUserAddr;
+		memcpy(U.ua, "keep", 4);
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+		assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+		WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, 4);
+		assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+		assert_u64_equal(ds1.breaks, ds0.breaks + (verifier ? 1 : 0));
+		assert_u64_equal(ds1.messages, ds0.messages + 1);
+		assert_status(kmemu_io_wait(op, &info), STATUS_SUCCESS);
+		assert_memory_equal(U.ua, "keep", 4);
+		/* Information 0: no warning */
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+		finish(r, op, STATUS_SUCCESS);
+		assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+		assert_u64_equal(ds0.messages, ds1.messages);
+		user_end();
+		unload();
+	}
+}
+
+/* §4 step 8: completing at DISPATCH_LEVEL with a child that must be
+ * disposed at PASSIVE_LEVEL (paged memory) defers its disposal; KMDF 1.11+
+ * with the verifier warns with a break. */
+static unsigned paged_cleanups;
+
+static VOID NTAPI paged_cleanup(WDFOBJECT o)
+{
+	(void)o;
+	paged_cleanups++;
+}
+
+static void test_complete_dispatch_passive_child(void **state)
+{
+	static const uint32_t minors[] = { 0, 9 };
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++)
+		for (size_t i = 0; i < KT_ARRAY_SIZE(minors); i++) {
+			struct kmemu_wdf_driver_stats ds0, ds1;
+			WDF_OBJECT_ATTRIBUTES at;
+			struct kmemu_io_op *op;
+			WDFMEMORY m = NULL;
+			WDFREQUEST r;
+			uint8_t old;
+
+			load_minor = minors[i];
+			load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+			user_begin();
+			r = pend(&op);
+			WDF_OBJECT_ATTRIBUTES_INIT(&at);
+			at.ParentObject = r;
+			at.EvtCleanupCallback = paged_cleanup;
+			assert_status(WdfMemoryCreate(&at, PagedPool, 0, 64, &m, NULL), STATUS_SUCCESS);
+			paged_cleanups = 0;
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+			assert_status(kmemu_irql_set(DISPATCH_LEVEL, &old), STATUS_SUCCESS);
+			WdfRequestComplete(r, STATUS_SUCCESS);
+			assert_int_equal(paged_cleanups, 0);  /* deferred */
+			assert_status(kmemu_irql_set(old, NULL), STATUS_SUCCESS);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+			assert_u64_equal(ds1.breaks,
+					 ds0.breaks + (verifier && minors[i] != 9 ? 1 : 0));
+			assert_status(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+			assert_true(kmemu_wdf_run_deferred() >= 1);
+			assert_int_equal(paged_cleanups, 1);
+			/* a nonpaged child at DISPATCH_LEVEL: disposed at once, no warning */
+			r = pend(&op);
+			WDF_OBJECT_ATTRIBUTES_INIT(&at);
+			at.ParentObject = r;
+			at.EvtCleanupCallback = paged_cleanup;
+			assert_status(WdfMemoryCreate(&at, NonPagedPoolNx, 0, 64, &m, NULL), STATUS_SUCCESS);
+			assert_status(kmemu_irql_set(DISPATCH_LEVEL, &old), STATUS_SUCCESS);
+			WdfRequestComplete(r, STATUS_SUCCESS);
+			assert_status(kmemu_irql_set(old, NULL), STATUS_SUCCESS);
+			assert_int_equal(paged_cleanups, 2);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+			assert_u64_equal(ds0.breaks, ds1.breaks);
+			assert_status(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+			user_end();
+			unload();
+		}
+}
+
 struct touch {
 	volatile uint8_t *p;
 };
@@ -976,6 +1307,132 @@ static void test_unsafe_user_buffers(void **state)
 			}
 			finish(r, op, STATUS_SUCCESS);
 		}
+		user_end();
+		unload();
+	}
+}
+
+/* §2.5: the read-only flag of a request's memories by IOCTL method: input
+ * of IN_DIRECT and OUT_DIRECT, output of IN_DIRECT refuse CopyFromBuffer
+ * (STATUS_ACCESS_VIOLATION, a break with the verifier on); BUFFERED and the
+ * output of OUT_DIRECT accept it.  Verifier on and off. */
+static void test_io_memory_read_only(void **state)
+{
+	static const struct {
+		uint32_t method;
+		int in_ro, out_ro;
+	} m[] = { { METHOD_BUFFERED, 0, 0 }, { METHOD_IN_DIRECT, 1, 1 }, { METHOD_OUT_DIRECT, 1, 0 } };
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		load(verifier, WdfDeviceIoDirect, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		for (size_t i = 0; i < KT_ARRAY_SIZE(m); i++) {
+			struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+						   .code = IOCTL(12, m[i].method),
+						   .in = U.a->pUserAddr, .in_len = 8,
+						   .out = U.b->pUserAddr, .out_len = 8 };
+			struct kmemu_wdf_driver_stats ds0, ds1;
+			struct kmemu_io_op *op = NULL;
+			WDFMEMORY in = NULL, out = NULL;
+			WDFREQUEST r = NULL;
+
+			assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+			assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_SUCCESS);
+			assert_status(WdfRequestRetrieveInputMemory(r, &in), STATUS_SUCCESS);
+			assert_status(WdfRequestRetrieveOutputMemory(r, &out), STATUS_SUCCESS);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds0), STATUS_SUCCESS);
+			assert_status(WdfMemoryCopyFromBuffer(in, 0, "in", 2),
+				      m[i].in_ro ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+			assert_status(WdfMemoryCopyFromBuffer(out, 0, "out", 3),
+				      m[i].out_ro ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+			assert_status(kmemu_wdf_driver_stats(T.drv, &ds1), STATUS_SUCCESS);
+			assert_u64_equal(ds1.breaks,
+					 ds0.breaks + (verifier ? (uint64_t)(m[i].in_ro + m[i].out_ro) : 0));
+			finish(r, op, STATUS_SUCCESS);
+		}
+		user_end();
+		unload();
+	}
+}
+
+/* A bug-check handler that returns: every request, device and queue DDI
+ * then fails with STATUS_UNSUCCESSFUL (README "KMDF decisions", last row)
+ * and changes nothing more. */
+static unsigned n_handled;
+
+static void returning_handler(const struct kmemu_bugcheck_report *rep, void *ctx)
+{
+	(void)rep, (void)ctx;
+	n_handled++;
+}
+
+static void test_io_handler_returns(void **state)
+{
+	WDFMEMORY m = (WDFMEMORY)(uintptr_t)0x77;
+	WDFREQUEST r, out = (WDFREQUEST)(uintptr_t)0x66;
+	WDFDEVICE d = (WDFDEVICE)(uintptr_t)0x55;
+	WDFQUEUE q = (WDFQUEUE)(uintptr_t)0x44;
+	PWDFDEVICE_INIT init, none = NULL;
+	WDF_IO_QUEUE_CONFIG qc;
+	struct kmemu_io_op *op;
+	PVOID b = (PVOID)(uintptr_t)0x33;
+	size_t n = 5;
+
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		r = pend(&op);
+		m = (WDFMEMORY)(uintptr_t)0x77;
+		init = WdfControlDeviceInitAllocate(kmemu_wdf_driver_handle(T.drv), NULL);
+		assert_non_null(init);
+		WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+		n_handled = 0;
+		kmemu_bugcheck_set_handler(returning_handler, NULL);
+		/* ProbeAndLock: NULL request, Buffer, MemoryObject */
+		assert_status(WdfRequestProbeAndLockUserBufferForWrite(NULL, U.ub, 8, &m),
+			      STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, NULL, 8, &m),
+			      STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestProbeAndLockUserBufferForRead(r, U.ub, 8, NULL),
+			      STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(m, (WDFMEMORY)(uintptr_t)0x77);
+		/* the unsafe-buffer DDIs */
+		assert_status(WdfRequestRetrieveUnsafeUserInputBuffer(NULL, 0, &b, &n), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveUnsafeUserOutputBuffer(r, 0, NULL, &n), STATUS_UNSUCCESSFUL);
+		/* Retrieve{Input,Output}{Buffer,Memory} */
+		assert_status(WdfRequestRetrieveInputBuffer(NULL, 0, &b, &n), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveOutputBuffer(r, 0, NULL, &n), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveInputMemory((WDFREQUEST)T.queue, &m), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestRetrieveOutputMemory(r, NULL), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(b, (PVOID)(uintptr_t)0x33);
+		assert_u64_equal(n, 5);
+		assert_ptr_equal(m, (WDFMEMORY)(uintptr_t)0x77);
+		/* device and queue DDIs */
+		assert_status(WdfDeviceCreate(NULL, NULL, &d), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceCreate(&none, NULL, &d), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceCreate(&init, NULL, NULL), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(d, (WDFDEVICE)(uintptr_t)0x55);
+		assert_non_null(init);
+		assert_status(WdfDeviceInitAssignName(NULL, NULL), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueCreate(NULL, &qc, NULL, &q), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueCreate(T.dev, NULL, NULL, &q), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueCreate((WDFDEVICE)T.queue, &qc, NULL, &q), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(q, (WDFQUEUE)(uintptr_t)0x44);
+		assert_status(WdfIoQueueRetrieveNextRequest(NULL, &out), STATUS_UNSUCCESSFUL);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, NULL), STATUS_UNSUCCESSFUL);
+		assert_ptr_equal(out, (WDFREQUEST)(uintptr_t)0x66);
+		assert_status(WdfRequestForwardToIoQueue(NULL, T.queue), STATUS_UNSUCCESSFUL);
+		assert_status(WdfRequestForwardToIoQueue(r, (WDFQUEUE)T.dev), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceEnqueueRequest(NULL, r), STATUS_UNSUCCESSFUL);
+		assert_status(WdfDeviceEnqueueRequest(T.dev, NULL), STATUS_UNSUCCESSFUL);
+		assert_int_equal(n_handled, 22);
+		kmemu_bugcheck_set_handler(NULL, NULL);
+		WdfDeviceInitFree(init);
+		/* the request is intact: still the driver's, still pending */
+		assert_status(WdfRequestProbeAndLockUserBufferForWrite(r, U.ub, 8, &m), STATUS_SUCCESS);
+		finish(r, op, STATUS_SUCCESS);
 		user_end();
 		unload();
 	}
@@ -1097,6 +1554,7 @@ static void test_io_parameter_statuses(void **state)
 
 /* A PnP driver: the device comes from EvtDriverDeviceAdd. */
 static WDFDEVICE added;
+static NTSTATUS added_status;
 
 static NTSTATUS NTAPI evt_device_add(WDFDRIVER d, PWDFDEVICE_INIT init)
 {
@@ -1106,8 +1564,11 @@ static NTSTATUS NTAPI evt_device_add(WDFDRIVER d, PWDFDEVICE_INIT init)
 	(void)d;
 	RtlInitUnicodeString(&name, u"\\Device\\kmemu_pnp");
 	WdfDeviceInitSetIoType(init, WdfDeviceIoNeither);
-	if (WdfDeviceInitAssignName(init, &name) || WdfDeviceCreate(&init, NULL, &added))
+	if (WdfDeviceInitAssignName(init, &name))
 		return STATUS_UNSUCCESSFUL;
+	added_status = WdfDeviceCreate(&init, NULL, &added);
+	if (added_status)
+		return added_status;
 	WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(&qc, WdfIoQueueDispatchParallel);
 	qc.EvtIoRead = evt_read;
 	return WdfIoQueueCreate(added, &qc, NULL, NULL);
@@ -1129,6 +1590,10 @@ static void test_io_device_add(void **state)
 	assert_ptr_equal(dev, added);
 	assert_status(kmemu_io_open("\\Device\\kmemu_pnp", &f), STATUS_SUCCESS);
 	kmemu_io_close(f);
+	/* a second PnP device of the same name is not created */
+	assert_status(kmemu_wdf_device_add(pnp, &dev), STATUS_OBJECT_NAME_COLLISION);
+	assert_status(added_status, STATUS_OBJECT_NAME_COLLISION);
+	assert_null(dev);
 	kmemu_wdf_driver_unload(pnp);
 	assert_status(kmemu_io_open("\\Device\\kmemu_pnp", &f), STATUS_OBJECT_NAME_NOT_FOUND);
 }
@@ -1190,14 +1655,23 @@ int main(void)
 		IO_TEST(test_pal_statuses),
 		IO_TEST(test_pal_read_only),
 		IO_TEST(test_pal_owned_and_completed),
+		IO_TEST(test_pal_kernel_sender),
+		IO_TEST(test_pal_completed_down_level),
 		IO_TEST(test_pal_oom),
 		IO_TEST(test_io_oom),
+		IO_TEST(test_io_device_queue_attributes),
+		IO_TEST(test_io_device_queue_oom),
+		IO_TEST(test_io_retrieve_memory_statuses),
 		IO_TEST(test_complete_extra_reference),
 		IO_TEST(test_complete_embedded_reference),
 		IO_TEST(test_complete_information_too_large),
 		IO_TEST(test_complete_not_owned_twice),
+		IO_TEST(test_complete_buffered_no_output),
+		IO_TEST(test_complete_dispatch_passive_child),
 		IO_TEST(test_complete_buffer_after_completion),
 		IO_TEST(test_unsafe_user_buffers),
+		IO_TEST(test_io_handler_returns),
+		IO_TEST(test_io_memory_read_only),
 		IO_TEST(test_io_open_names),
 		IO_TEST(test_io_parameter_statuses),
 		IO_TEST(test_io_device_add),

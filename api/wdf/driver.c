@@ -129,7 +129,7 @@ NTSTATUS WdfDriverCreate(PDRIVER_OBJECT DriverObject, PCUNICODE_STRING RegistryP
 	if (kmemu__wdf_pointer_null(g, DriverObject, fn, caller) ||
 	    kmemu__wdf_pointer_null(g, RegistryPath, fn, caller) ||
 	    kmemu__wdf_pointer_null(g, DriverConfig, fn, caller))
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = inst ? globals_by_driver_object(inst, DriverObject) : NULL;
 	if (!g) {
 		/* Decided: only DriverEntry's own DRIVER_OBJECT (kmemu_wdf_driver_load)

@@ -90,7 +90,7 @@ NTSTATUS WdfDeviceInitAssignName(PWDFDEVICE_INIT DeviceInit, PCUNICODE_STRING De
 	uint16_t *n;
 
 	if (!kmemu__wdf_pointer_not_null(kmemu__wdf_globals(fn), DeviceInit, fn))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	if (!DeviceName) {
 		kmemu__free(DeviceInit->name);
 		DeviceInit->name = NULL;
@@ -158,7 +158,7 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
 	if (!g || kmemu__wdf_pointer_null(g, DeviceInit, fn, caller) ||
 	    kmemu__wdf_pointer_null(g, DeviceInit ? *DeviceInit : NULL, fn, caller) ||
 	    kmemu__wdf_pointer_null(g, Device, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	init = *DeviceInit;
 	st = kmemu__wdf_validate_attributes(DeviceAttributes, KMEMU_WDF_ATTR_SYNC_SCOPE_ALLOWED |
 								  KMEMU_WDF_ATTR_EXEC_LEVEL_ALLOWED |
@@ -290,7 +290,7 @@ NTSTATUS WdfIoQueueCreate(WDFDEVICE Device, PWDF_IO_QUEUE_CONFIG Config,
 
 	if (!g || !(o = kmemu__wdf_object_get(g, (WDFOBJECT)Device, KMEMU_FX_TYPE_DEVICE, fn)) ||
 	    kmemu__wdf_pointer_null(g, Config, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	d = (struct kmemu__fx_device *)o;
 	if (Config->Size != sizeof(WDF_IO_QUEUE_CONFIG))
 		return STATUS_INFO_LENGTH_MISMATCH;

@@ -361,7 +361,7 @@ NTSTATUS WdfDeviceEnqueueRequest(WDFDEVICE Device, WDFREQUEST Request)
 	struct kmemu__fx_queue *q;
 
 	if (!r)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	if (r->obj.globals->verifier && (!r->owned || r->completed)) {
 		kmemu__wdf_dbg_break(r->obj.globals, fn, "request %p is not owned by the driver",
 				     (void *)Request);
@@ -388,7 +388,7 @@ NTSTATUS WdfIoQueueRetrieveNextRequest(WDFQUEUE Queue, WDFREQUEST *OutRequest)
 	struct kmemu__fx_request *r;
 
 	if (!q || kmemu__wdf_pointer_null(g, OutRequest, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*OutRequest = NULL;
 	if (q->config.DispatchType != WdfIoQueueDispatchManual)
 		return STATUS_INVALID_DEVICE_REQUEST;
@@ -419,7 +419,7 @@ NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueu
 	struct kmemu__fx_queue *q = (struct kmemu__fx_queue *)o, *from;
 
 	if (!q)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	pthread_mutex_lock(&kmemu__fx_lock);
 	from = r->queue;
 	if (!r->owned || r->completed || q == from || q->dev != r->dev || q->detached) {
@@ -532,7 +532,7 @@ static NTSTATUS retrieve_buffer(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 	NTSTATUS st;
 
 	if (!r || kmemu__wdf_pointer_null(r->obj.globals, Buffer, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*Buffer = NULL;
 	if (Length)
 		*Length = 0;
@@ -575,7 +575,7 @@ static NTSTATUS retrieve_memory(WDFREQUEST Request, WDFMEMORY *Memory, int outpu
 	NTSTATUS st;
 
 	if (!r || kmemu__wdf_pointer_null(r->obj.globals, Memory, fn, caller))
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	st = request_buffer(r, output, &buf, &len, &ro);
 	if (st)
 		return st;
@@ -621,10 +621,10 @@ static NTSTATUS retrieve_unsafe(WDFREQUEST Request, size_t min, PVOID *Buffer, s
 	int neither_dev;
 
 	if (!r)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = r->obj.globals;
 	if (kmemu__wdf_pointer_null(g, Buffer, fn, caller))                  /* step 2 */
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*Buffer = NULL;                                                      /* step 3 */
 	if (Length)
 		*Length = 0;
@@ -719,11 +719,11 @@ static NTSTATUS probe_and_lock(WDFREQUEST Request, PVOID Buffer, size_t Length,
 	int owned;
 
 	if (!r)
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = r->obj.globals;
 	if (kmemu__wdf_pointer_null(g, Buffer, fn, caller) ||               /* step 2 */
 	    kmemu__wdf_pointer_null(g, MemoryObject, fn, caller))           /* step 3 */
-		return STATUS_INVALID_PARAMETER;
+		return KMEMU_WDF_STATUS_HANDLED;
 	if (!write)
 		*MemoryObject = NULL;                                        /* step 4 */
 	st = kmemu__wdf_check_irql(g, PASSIVE_LEVEL, fn);                    /* step 5 */
@@ -811,7 +811,10 @@ static NTSTATUS remap_status(NTSTATUS st)
 		return STATUS_DEVICE_BUSY;
 	if (st == STATUS_WDF_INTERNAL_ERROR)
 		return STATUS_INTERNAL_ERROR;
-	return STATUS_INVALID_DEVICE_REQUEST;  /* TOO_FRAGMENTED and unknown codes */
+	/* TOO_FRAGMENTED and unknown codes; also NOT_ENOUGH_MAP_REGISTERS and
+	 * TOO_MANY_TRANSFERS, whose own remap lines the framework has
+	 * commented out (spec §4 step 6 says INSUFFICIENT_RESOURCES: DECIDED) */
+	return STATUS_INVALID_DEVICE_REQUEST;
 }
 
 /* The buffer length Information is checked against (§4 step 4), or 0 when
@@ -911,6 +914,13 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 				(uintptr_t)&data, (uintptr_t)g);
 		r->information = limit;  /* a handler returned: nothing past the buffer */
 	}
+	if (r->major == KMEMU_IRP_MJ_DEVICE_CONTROL && r->user_mode &&       /* step 5 */
+	    r->method == METHOD_BUFFERED && r->out_len == 0 && r->information != 0)
+		/* IRP_INPUT_OPERATION is cleared: nothing is copied back */
+		kmemu__wdf_dbg_break(g, fn,
+				     "request %p: METHOD_BUFFERED IOCTL without output buffer "
+				     "completed with Information 0x%zx",
+				     (void *)Request, (size_t)r->information);
 	Status = remap_status(Status);                                       /* step 6 */
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->completed = 1;
@@ -928,20 +938,32 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 		for (struct kmemu__fx_lock *l = r->locks; l; l = l->next)
 			l->b->ops->mdl_revoke(l->b->st, l->lock, &rep);
 		pthread_mutex_unlock(&kmemu__fx_lock);
-		/* the list changes only when a memory object is destroyed, which
-		 * the driver cannot race with its own completion */
-		for (struct kmemu__fx_lock *l = r->locks; l; l = l->next)
-			kmemu__wdf_memory_set_request_completed(l->mem, mem_rule);
-		if (r->in_mem)
-			kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->in_mem),
-								mem_rule);
-		if (r->out_mem)
-			kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->out_mem),
-								mem_rule);
 	}
+	/* in both modes the memory DDIs refuse the request's memory from now
+	 * on and name the rule (a break with the verifier, a message without:
+	 * README "KMDF decisions").  The list changes only when a memory
+	 * object is destroyed, which the driver cannot race with its own
+	 * completion. */
+	for (struct kmemu__fx_lock *l = r->locks; l; l = l->next)
+		kmemu__wdf_memory_set_request_completed(l->mem, mem_rule);
+	if (r->in_mem)
+		kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->in_mem),
+							mem_rule);
+	if (r->out_mem)
+		kmemu__wdf_memory_set_request_completed(kmemu__wdf_decode((WDFOBJECT)r->out_mem),
+							mem_rule);
 	/* references the driver took on the embedded input/output memory are
 	 * IRP references too (offset handles: AddRefOverride) */
 	refs = embedded_refs(r);
+	/* step 8: children needing PASSIVE_LEVEL are disposed later when the
+	 * completion runs above it (kmemu__wdf_object_delete defers them);
+	 * KMDF 1.11+ with the verifier warns about it */
+	if (kmemu__wdf_irql() > PASSIVE_LEVEL && kmemu__wdf_verification_enabled(g, 11) &&
+	    kmemu__wdf_children_need_passive(&r->obj))
+		kmemu__wdf_dbg_break(g, fn,
+				     "request %p completed at IRQL %u: a child that must be "
+				     "disposed at PASSIVE_LEVEL is disposed later",
+				     (void *)Request, (unsigned)kmemu__wdf_irql());
 	delete_children(r);                                                  /* step 8 */
 	pthread_mutex_lock(&kmemu__fx_lock);
 	refs += r->irp_refs;

@@ -114,10 +114,10 @@ NTSTATUS WdfMemoryCreate(PWDF_OBJECT_ATTRIBUTES Attributes, POOL_TYPE PoolType, 
 	NTSTATUS st;
 
 	if (!g)
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = kmemu__wdf_parent_globals(g, Attributes, fn, &failed);               /* step 1 */
 	if (failed || kmemu__wdf_pointer_null(g, Memory, fn, caller))            /* step 2 */
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	st = kmemu__wdf_check_irql(g, paged ? APC_LEVEL : DISPATCH_LEVEL, fn);   /* step 3 */
 	if (st)
 		return st;
@@ -178,11 +178,11 @@ NTSTATUS WdfMemoryCreatePreallocated(PWDF_OBJECT_ATTRIBUTES Attributes, PVOID Bu
 	NTSTATUS st;
 
 	if (!g)
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = kmemu__wdf_parent_globals(g, Attributes, fn, &failed);               /* step 1 */
 	if (failed || kmemu__wdf_pointer_null(g, Buffer, fn, caller) ||          /* step 2 */
 	    kmemu__wdf_pointer_null(g, Memory, fn, caller))                      /* step 3 */
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*Memory = NULL;                                                           /* step 4 */
 	if (BufferSize == 0)                                                      /* step 5 */
 		return STATUS_INVALID_PARAMETER;
@@ -214,11 +214,11 @@ static NTSTATUS memory_ddi_begin(WDFMEMORY h, uint16_t type, const void *buffer,
 	struct kmemu_wdf_object *o = kmemu__wdf_ddi_object(h, type, fn);
 
 	if (!o)
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	if (kmemu__wdf_memory_after_completion(o, fn))
 		return STATUS_INVALID_DEVICE_REQUEST;
 	if (kmemu__wdf_pointer_null(o->globals, buffer, fn, caller))
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	*out = (struct kmemu_wdf_memory *)o;
 	return STATUS_SUCCESS;
 }

@@ -511,7 +511,7 @@ NTSTATUS kmemu__wdf_object_commit(struct kmemu_wdf_object *o, const WDF_OBJECT_A
 		p = kmemu__wdf_object_get(g, a->ParentObject, KMEMU_FX_TYPE_OBJECT, function);
 		if (!p) {
 			kmemu__wdf_object_abort(o);
-			return STATUS_UNSUCCESSFUL;
+			return KMEMU_WDF_STATUS_HANDLED;
 		}
 	} else if (!p) {
 		p = g->driver;
@@ -761,6 +761,18 @@ static int object_needs_passive(const struct kmemu_wdf_object *o)
 		if (object_needs_passive(c))
 			return 1;
 	return 0;
+}
+
+int kmemu__wdf_children_need_passive(struct kmemu_wdf_object *o)
+{
+	struct kmemu_wdf_instance *inst = o->globals->inst;
+	int need = 0;
+
+	pthread_mutex_lock(&inst->lock);
+	for (const struct kmemu_wdf_object *c = o->first_child; c && !need; c = c->next_sibling)
+		need = object_needs_passive(c);
+	pthread_mutex_unlock(&inst->lock);
+	return need;
 }
 
 /* Unlink @o from its parent's list.  Lock held. */
@@ -1034,7 +1046,7 @@ NTSTATUS WdfObjectAllocateContext(WDFOBJECT Handle, PWDF_OBJECT_ATTRIBUTES Conte
 	NTSTATUS st;
 
 	if (!o || kmemu__wdf_pointer_null(o->globals, ContextAttributes, fn, KMEMU_WDF_CALLER))
-		return STATUS_UNSUCCESSFUL;
+		return KMEMU_WDF_STATUS_HANDLED;
 	g = o->globals;
 	st = kmemu__wdf_check_irql(g, DISPATCH_LEVEL, fn);
 	if (st)

@@ -216,6 +216,11 @@ struct kmemu_wdf_object *kmemu__wdf_ddi_object(WDFOBJECT h, uint16_t type, const
 /* 1 when @o is itself of @type or answers it (FX_TYPE_OBJECT always). */
 int kmemu__wdf_object_is(struct kmemu_wdf_object *o, uint16_t type);
 
+/* What a DDI returns after a bug check whose handler returned (README "KMDF
+ * decisions"): the call fails and changes nothing more; DDIs returning a
+ * pointer return NULL. */
+#define KMEMU_WDF_STATUS_HANDLED STATUS_UNSUCCESSFUL
+
 /* ---- object.c: verifier helpers --------------------------------------------- */
 
 /* FxPointerNotNull: NULL @p bug checks 0x10D/4 (p2 = 0, p3 = @caller,
@@ -330,6 +335,10 @@ void kmemu__wdf_object_abort(struct kmemu_wdf_object *o);
  * delete of a live object is ignored.  No-delete objects are the caller's
  * concern (WdfObjectDelete checks them).  Context: no lock held. */
 void kmemu__wdf_object_delete(struct kmemu_wdf_object *o);
+
+/* 1 when a child of @o (or one of its descendants) must be disposed at
+ * PASSIVE_LEVEL (paged memory, passive execution level).  Takes the lock. */
+int kmemu__wdf_children_need_passive(struct kmemu_wdf_object *o);
 
 /* Add / drop a reference.  Dropping the creation reference of an object
  * (never deleted, or its delete still running) bug checks 0x10D/WDF_OBJECT_ERROR (p2 = handle,

@@ -3,6 +3,7 @@
  * cases.c - conformance cases of WdfMemoryAssignBuffer() (seed 003).
  */
 #include "../wdf_helpers.h"
+#include "../wdfio_helpers.h"
 
 #define A "WdfMemoryAssignBuffer/"
 
@@ -232,6 +233,95 @@ KMEMU_CASE(driver_create_rule, A "driver-create-rule", WDF_BC_CAPS, A "ddi-rules
 	KMEMU_EXPECT_EQ((uintptr_t)m, 0);
 }
 
+static uint64_t live_mappings(void)
+{
+	struct kmemu_stats st;
+
+	return kmemu_stats_get(&st) ? UINT64_MAX : st.mappings;
+}
+
+/* §2.3 step 1, second bullet: ProbeAndLock memory takes a new buffer; the
+ * MDL stays attached and is unlocked at completion. */
+KMEMU_CASE(request_memory, A "request-memory-accepted", WIO_CAPS, A "request-memory-accepted")
+{
+	for (int v = 0; v <= 1; v++) {
+		static uint8_t other[16];
+		struct kmemu_io_op *op;
+		WDFMEMORY m = NULL;
+		uint64_t base;
+		size_t n = 0;
+		struct wio w;
+		WDFREQUEST r;
+
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		r = wio_pend_neither(&w, &op);
+		base = live_mappings();
+		KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 64, &m),
+				STATUS_SUCCESS);
+		KMEMU_EXPECT_EQ(live_mappings(), base + 1);
+		KMEMU_EXPECT_NT(WdfMemoryAssignBuffer(m, other, sizeof(other)), STATUS_SUCCESS);
+		KMEMU_EXPECT_TRUE(WdfMemoryGetBuffer(m, &n) == other);
+		KMEMU_EXPECT_EQ(n, sizeof(other));
+		KMEMU_EXPECT_EQ(live_mappings(), base + 1);  /* still locked */
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		KMEMU_EXPECT_EQ(live_mappings(), base);      /* unlocked at completion */
+		wio_teardown(&w);
+	}
+}
+
+struct assign_call {
+	WDFMEMORY m;
+	uint8_t *buf;
+};
+
+static void assign_cb(void *arg)
+{
+	struct assign_call *c = arg;
+
+	WdfMemoryAssignBuffer(c->m, c->buf, 8);
+}
+
+/* §2.3 step 1, third bullet: the request's embedded memories do not answer
+ * FX_TYPE_MEMORY_PREALLOCATED. */
+KMEMU_CASE(embedded_memory, A "embedded-memory-bugcheck", WIO_CAPS | KMEMU_CAP_BUGCHECK,
+	   A "embedded-memory-bugcheck")
+{
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = WIO_IOCTL(7, METHOD_BUFFERED), .in_len = 8, .out_len = 8 };
+		struct kmemu_bugcheck_report rep;
+		static uint8_t other[8];
+		struct kmemu_io_op *op;
+		WDFMEMORY mem[2] = { NULL, NULL };
+		struct wio w;
+		WDFREQUEST r;
+		size_t n = 0;
+		void *before;
+
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		a.in = w.a->pUserAddr;
+		a.out = w.b->pUserAddr;
+		r = wio_pend(&w, &a, &op);
+		KMEMU_ASSERT_NT(WdfRequestRetrieveInputMemory(r, &mem[0]), STATUS_SUCCESS);
+		KMEMU_ASSERT_NT(WdfRequestRetrieveOutputMemory(r, &mem[1]), STATUS_SUCCESS);
+		for (int i = 0; i < 2; i++) {
+			struct assign_call c = { mem[i], other };
+
+			before = WdfMemoryGetBuffer(mem[i], NULL);
+			if (KMEMU_EXPECT_EQ(wio_catch(assign_cb, &c, &rep), 1)) {
+				KMEMU_EXPECT_EQ(rep.code, WDF_VIOLATION);
+				KMEMU_EXPECT_EQ(rep.param[0], WDF_INVALID_HANDLE);
+				KMEMU_EXPECT_EQ(rep.param[1], (uintptr_t)mem[i]);
+				KMEMU_EXPECT_EQ(rep.param[2], 0x1022);
+			}
+			KMEMU_EXPECT_TRUE(WdfMemoryGetBuffer(mem[i], &n) == before);
+			KMEMU_EXPECT_EQ(n, 8);
+		}
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		wio_teardown(&w);
+	}
+}
+
 const struct kmemu_case *const kmemu_cases_WdfMemoryAssignBuffer[] = {
 	KMEMU_CASE_REF(assigns),
 	KMEMU_CASE_REF(null_buffer),
@@ -243,5 +333,7 @@ const struct kmemu_case *const kmemu_cases_WdfMemoryAssignBuffer[] = {
 	KMEMU_CASE_REF(irql),
 	KMEMU_CASE_REF(callbacks),
 	KMEMU_CASE_REF(driver_create_rule),
+	KMEMU_CASE_REF(request_memory),
+	KMEMU_CASE_REF(embedded_memory),
 	NULL,
 };

@@ -4,6 +4,7 @@
  * WdfMemoryCopyFromBuffer() (spec/kmdf.md §2.5).
  */
 #include "../wdf_helpers.h"
+#include "../wdfio_helpers.h"
 
 #define A "WdfMemoryCopyToBuffer/"
 
@@ -103,11 +104,57 @@ KMEMU_CASE(irql, A "no-irql", WDF_IRQL_CAPS, A "no-irql")
 	wdf_unload(d);
 }
 
+/* §2.5: which request memories are read-only, by transfer method. */
+KMEMU_CASE(read_only_kinds, A "read-only-kinds", WIO_CAPS | KMEMU_CAP_VERIFIER, A "read-only-kinds")
+{
+	static const struct {
+		uint32_t method;
+		int in_ro, out_ro;
+	} m[] = { { METHOD_BUFFERED, 0, 0 }, { METHOD_IN_DIRECT, 1, 1 }, { METHOD_OUT_DIRECT, 1, 0 } };
+	struct kmemu_io_op *op;
+	WDFMEMORY in, out;
+	uint64_t breaks;
+	struct wio w;
+	WDFREQUEST r;
+
+	wio_setup(&w, 1, WdfDeviceIoDirect, NULL);
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = WIO_IOCTL(5, m[i].method),
+					   .in = w.a->pUserAddr, .in_len = 8,
+					   .out = w.b->pUserAddr, .out_len = 8 };
+
+		r = wio_pend(&w, &a, &op);
+		in = out = NULL;
+		KMEMU_EXPECT_NT(WdfRequestRetrieveInputMemory(r, &in), STATUS_SUCCESS);
+		KMEMU_EXPECT_NT(WdfRequestRetrieveOutputMemory(r, &out), STATUS_SUCCESS);
+		breaks = wio_breaks(&w);
+		KMEMU_EXPECT_NT(WdfMemoryCopyFromBuffer(in, 0, "in", 2),
+				m[i].in_ro ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+		KMEMU_EXPECT_NT(WdfMemoryCopyFromBuffer(out, 0, "out", 3),
+				m[i].out_ro ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (unsigned)m[i].in_ro + (unsigned)m[i].out_ro);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+	}
+	/* a direct READ's output memory is writable */
+	{
+		struct kmemu_io_args a = { .kind = KMEMU_IO_READ, .out = w.b->pUserAddr, .out_len = 8 };
+
+		r = wio_pend(&w, &a, &op);
+		out = NULL;
+		KMEMU_EXPECT_NT(WdfRequestRetrieveOutputMemory(r, &out), STATUS_SUCCESS);
+		KMEMU_EXPECT_NT(WdfMemoryCopyFromBuffer(out, 0, "rd", 2), STATUS_SUCCESS);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+	}
+	wio_teardown(&w);
+}
+
 const struct kmemu_case *const kmemu_cases_WdfMemoryCopyToBuffer[] = {
 	KMEMU_CASE_REF(handle),
 	KMEMU_CASE_REF(buffer_null),
 	KMEMU_CASE_REF(ranges),
 	KMEMU_CASE_REF(copies),
 	KMEMU_CASE_REF(irql),
+	KMEMU_CASE_REF(read_only_kinds),
 	NULL,
 };

@@ -143,6 +143,50 @@ KMEMU_CASE(no_irql, A "no-irql-check", WDF_IRQL_CAPS, A "no-irql-check")
 	wdf_unload(d);
 }
 
+static const WDF_OBJECT_CONTEXT_TYPE_INFO oom_ti = {
+	sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), "OOM_CONTEXT", 16, NULL, NULL };
+static uint8_t oom_buf[32];
+
+static uint32_t oom_prealloc(void *ctx)
+{
+	WDF_OBJECT_ATTRIBUTES a;
+	WDFMEMORY m = (WDFMEMORY)(uintptr_t)0x5A;
+	NTSTATUS st;
+
+	(void)ctx;
+	WDF_OBJECT_ATTRIBUTES_INIT(&a);
+	a.ContextTypeInfo = &oom_ti;
+	oom_buf[0] = 0x3C;
+	st = WdfMemoryCreatePreallocated(&a, oom_buf, sizeof(oom_buf), &m);
+	if (st == STATUS_SUCCESS)
+		WdfObjectDelete(m);
+	else if (m)
+		return (uint32_t)STATUS_INTERNAL_ERROR;  /* *Memory not NULLed */
+	if (oom_buf[0] != 0x3C)
+		return (uint32_t)STATUS_INTERNAL_ERROR;  /* the caller's buffer was touched */
+	return (uint32_t)st;
+}
+
+KMEMU_CASE(oom, A "out-of-memory", WDF_CAPS | KMEMU_CAP_FAULT_INJECT, A "out-of-memory")
+{
+	static const uint32_t fail_ok[] = { (uint32_t)STATUS_INSUFFICIENT_RESOURCES };
+
+	for (int v = 0; v < 2; v++) {
+		struct kmemu_wdf_driver *d = wdf_setup_driver(v);
+		struct kmemu_oom_op op = {
+			.name = "WdfMemoryCreatePreallocated", .run = oom_prealloc, .ctx = NULL,
+			.success = STATUS_SUCCESS, .fail_ok = fail_ok, .n_fail_ok = 1,
+			.resources = KMEMU_FAULT_HEAP,
+		};
+		struct kmemu_oom_result res;
+
+		if (!KMEMU_EXPECT_NT(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS))
+			kmemu_diag("%s", res.message);
+		KMEMU_EXPECT_NE(res.failures, 0);
+		wdf_unload(d);
+	}
+}
+
 const struct kmemu_case *const kmemu_cases_WdfMemoryCreatePreallocated[] = {
 	KMEMU_CASE_REF(wraps),
 	KMEMU_CASE_REF(parent),
@@ -151,5 +195,6 @@ const struct kmemu_case *const kmemu_cases_WdfMemoryCreatePreallocated[] = {
 	KMEMU_CASE_REF(attributes),
 	KMEMU_CASE_REF(delete_pending),
 	KMEMU_CASE_REF(no_irql),
+	KMEMU_CASE_REF(oom),
 	NULL,
 };

@@ -179,27 +179,42 @@ KMEMU_CASE(information_length, A "step4-information-length", WIO_CAPS | KMEMU_CA
 	}
 }
 
-KMEMU_CASE(buffered_no_output, A "step5-buffered-no-output", WIO_CAPS,
+KMEMU_CASE(buffered_no_output, A "step5-buffered-no-output", WIO_CAPS | KMEMU_CAP_VERIFIER,
 	   A "step5-buffered-no-output")
 {
-	struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
-				   .code = WIO_IOCTL(8, METHOD_BUFFERED), .in_len = 4 };
-	struct kmemu_io_op *op;
-	PVOID sb = NULL;
-	struct wio w;
-	WDFREQUEST r;
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = WIO_IOCTL(8, METHOD_BUFFERED), .in_len = 4 };
+		struct kmemu_wdf_driver_stats s0, s1;
+		struct kmemu_io_op *op;
+		PVOID sb = NULL;
+		struct wio w;
+		WDFREQUEST r;
+		uint64_t breaks;
 
-	wio_setup(&w, 0, WdfDeviceIoBuffered, NULL);
-	a.in = w.a->pUserAddr;
-	memcpy(w.ua, "keep", 4);
-	r = wio_pend(&w, &a, &op);
-	KMEMU_EXPECT_NT(WdfRequestRetrieveInputBuffer(r, 4, &sb, NULL), STATUS_SUCCESS);
-	if (sb)
-		memcpy(sb, "XXXX", 4);
-	WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, 4);
-	KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
-	KMEMU_EXPECT_MEM(w.ua, "keep", 4);
-	wio_teardown(&w);
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		a.in = w.a->pUserAddr;
+		memcpy(w.ua, "keep", 4);
+		r = wio_pend(&w, &a, &op);
+		KMEMU_EXPECT_NT(WdfRequestRetrieveInputBuffer(r, 4, &sb, NULL), STATUS_SUCCESS);
+		if (sb)
+			memcpy(sb, "XXXX", 4);
+		breaks = wio_breaks(&w);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s0));
+		WdfRequestCompleteWithInformation(r, STATUS_SUCCESS, 4);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s1));
+		/* the warning is printed in both modes, the break taken with the verifier */
+		KMEMU_EXPECT_EQ(s1.messages, s0.messages + 1);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 1 : 0));
+		KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+		KMEMU_EXPECT_MEM(w.ua, "keep", 4);
+		/* Information 0: nothing to warn about */
+		r = wio_pend(&w, &a, &op);
+		breaks = wio_breaks(&w);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks);
+		wio_teardown(&w);
+	}
 }
 
 KMEMU_CASE(status_remap, A "step6-status-remap", WIO_CAPS, A "step6-status-remap")
@@ -218,6 +233,20 @@ KMEMU_CASE(status_remap, A "step6-status-remap", WIO_CAPS, A "step6-status-remap
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		r = wio_pend_neither(&w, &op);
 		KMEMU_EXPECT_NT(wio_finish(r, op, in[i]), out[i]);
+	}
+	wio_teardown(&w);
+}
+
+KMEMU_CASE(map_registers, A "step6-map-registers", WIO_CAPS, A "step6-map-registers")
+{
+	struct kmemu_io_op *op;
+	struct wio w;
+	WDFREQUEST r;
+
+	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
+	for (ULONG code = 0xC0200213u; code <= 0xC020021Fu; code++) {
+		r = wio_pend_neither(&w, &op);
+		KMEMU_EXPECT_NT(wio_finish(r, op, (NTSTATUS)code), STATUS_INVALID_DEVICE_REQUEST);
 	}
 	wio_teardown(&w);
 }
@@ -282,6 +311,48 @@ KMEMU_CASE(early_dispose, A "step8-early-dispose", WIO_CAPS, A "step8-early-disp
 	wio_teardown(&w);
 }
 
+static unsigned paged_cleanups;
+
+static VOID NTAPI paged_cleanup(WDFOBJECT o)
+{
+	(void)o;
+	paged_cleanups++;
+}
+
+KMEMU_CASE(dispatch_passive_child, A "step8-dispatch-passive-child",
+	   WIO_CAPS | KMEMU_CAP_IRQL | KMEMU_CAP_VERIFIER, A "step8-dispatch-passive-child")
+{
+	static const uint32_t minors[] = { 0, 9 };
+
+	for (int v = 0; v <= 1; v++)
+		for (size_t i = 0; i < sizeof(minors) / sizeof(minors[0]); i++) {
+			WDF_OBJECT_ATTRIBUTES at;
+			struct kmemu_io_op *op;
+			WDFMEMORY m = NULL;
+			uint64_t breaks;
+			struct wio w;
+			WDFREQUEST r;
+
+			wio_setup_version(&w, v, minors[i], WdfDeviceIoBuffered, NULL);
+			r = wio_pend_neither(&w, &op);
+			WDF_OBJECT_ATTRIBUTES_INIT(&at);
+			at.ParentObject = r;
+			at.EvtCleanupCallback = paged_cleanup;
+			KMEMU_SETUP_NT(WdfMemoryCreate(&at, PagedPool, 0, 64, &m, NULL));
+			paged_cleanups = 0;
+			breaks = wio_breaks(&w);
+			KMEMU_SETUP_NT(kmemu_irql_set(DISPATCH_LEVEL, NULL));
+			WdfRequestComplete(r, STATUS_SUCCESS);
+			KMEMU_EXPECT_EQ(paged_cleanups, 0);
+			KMEMU_SETUP_NT(kmemu_irql_set(PASSIVE_LEVEL, NULL));
+			KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v && minors[i] != 9 ? 1 : 0));
+			KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+			kmemu_wdf_run_deferred();
+			KMEMU_EXPECT_EQ(paged_cleanups, 1);
+			wio_teardown(&w);
+		}
+}
+
 KMEMU_CASE(irp_references, A "step9-irp-references", WIO_CAPS | KMEMU_CAP_BUGCHECK,
 	   A "step9-irp-references")
 {
@@ -330,31 +401,35 @@ static void touch(void *arg)
 }
 
 KMEMU_CASE(buf_after_completed, A "buf-after-completed", WIO_CAPS | KMEMU_CAP_BUGCHECK,
-	   A "buf-after-completed")
+	   A "buf-after-completed " A "buf-after-completed-verifier-off")
 {
-	struct kmemu_bugcheck_report rep;
-	struct kmemu_io_op *op;
-	WDFMEMORY m = NULL;
-	struct touch t;
-	struct wio w;
-	WDFREQUEST r;
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_bugcheck_report rep;
+		struct kmemu_io_op *op;
+		WDFMEMORY m = NULL;
+		struct touch t;
+		struct wio w;
+		WDFREQUEST r;
 
-	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
-	r = wio_pend_neither(&w, &op);
-	KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m), STATUS_SUCCESS);
-	t.p = WdfMemoryGetBuffer(m, NULL);
-	KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
-	/* no longer accessible (a kernel-side probe: no fault taken) */
-	KMEMU_EXPECT_EQ(kmemu_try_write((void *)(uintptr_t)t.p), 0);
-	if (!RUNNING_ON_VALGRIND && KMEMU_EXPECT_EQ(wio_catch(touch, &t, &rep), 1)) {
-		KMEMU_EXPECT_EQ(rep.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
-		KMEMU_EXPECT_EQ(rep.param[0], 0xB0002);
-		KMEMU_EXPECT_EQ(rep.param[2], (uintptr_t)t.p);
-		KMEMU_EXPECT_EQ(rep.param[3], (uintptr_t)r);
-		KMEMU_EXPECT_TRUE(strcmp(rep.detail, "BufAfterReqCompletedIoctlA") == 0);
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		r = wio_pend_neither(&w, &op);
+		KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m),
+				STATUS_SUCCESS);
+		t.p = WdfMemoryGetBuffer(m, NULL);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		/* no longer accessible (a kernel-side probe: no fault taken); without
+		 * the verifier the mapping went with the unlock at completion */
+		KMEMU_EXPECT_EQ(kmemu_try_write((void *)(uintptr_t)t.p), 0);
+		if (v && !RUNNING_ON_VALGRIND && KMEMU_EXPECT_EQ(wio_catch(touch, &t, &rep), 1)) {
+			KMEMU_EXPECT_EQ(rep.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+			KMEMU_EXPECT_EQ(rep.param[0], 0xB0002);
+			KMEMU_EXPECT_EQ(rep.param[2], (uintptr_t)t.p);
+			KMEMU_EXPECT_EQ(rep.param[3], (uintptr_t)r);
+			KMEMU_EXPECT_TRUE(strcmp(rep.detail, "BufAfterReqCompletedIoctlA") == 0);
+		}
+		KMEMU_EXPECT_EQ(w.ub[0], 0);
+		wio_teardown(&w);
 	}
-	KMEMU_EXPECT_EQ(w.ub[0], 0);
-	wio_teardown(&w);
 }
 
 static unsigned handler_calls;
@@ -366,28 +441,88 @@ static void returning_handler(const struct kmemu_bugcheck_report *r, void *ctx)
 }
 
 KMEMU_CASE(mem_after_completed, A "mem-after-completed", WIO_CAPS | KMEMU_CAP_BUGCHECK,
-	   A "mem-after-completed")
+	   A "mem-after-completed " A "mem-after-completed-verifier-off")
 {
-	struct kmemu_io_op *op;
-	WDFMEMORY m = NULL;
+	for (int v = 0; v <= 1; v++) {
+		struct kmemu_wdf_driver_stats s0, s1;
+		struct kmemu_io_op *op;
+		WDFMEMORY m = NULL;
+		size_t n = 7;
+		struct wio w;
+		WDFREQUEST r;
+		uint64_t breaks;
+
+		wio_setup(&w, v, WdfDeviceIoBuffered, NULL);
+		r = wio_pend_neither(&w, &op);
+		KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m),
+				STATUS_SUCCESS);
+		WdfObjectReference(m);
+		/* report and continue: 0x10D/3 is reported, the completion goes on */
+		handler_calls = 0;
+		kmemu_bugcheck_set_handler(returning_handler, NULL);
+		WdfRequestComplete(r, STATUS_SUCCESS);
+		kmemu_bugcheck_set_handler(NULL, NULL);
+		KMEMU_EXPECT_EQ(handler_calls, 1);
+		KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+		breaks = wio_breaks(&w);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s0));
+		KMEMU_EXPECT_TRUE(WdfMemoryGetBuffer(m, &n) == NULL);
+		KMEMU_EXPECT_EQ(n, 0);
+		KMEMU_EXPECT_NT(WdfMemoryCopyFromBuffer(m, 0, "x", 1), STATUS_INVALID_DEVICE_REQUEST);
+		KMEMU_SETUP_NT(kmemu_wdf_driver_stats(w.drv, &s1));
+		/* refused in both modes, the rule named each time; a break with the verifier */
+		KMEMU_EXPECT_EQ(s1.messages, s0.messages + 2);
+		KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + (v ? 2 : 0));
+		KMEMU_EXPECT_EQ(w.ub[0], 0);
+		WdfObjectDereference(m);
+		wio_teardown(&w);
+	}
+}
+
+/* The rule by request type: a read, a write and an internal IOCTL each
+ * report their own BufAfterReqCompleted* rule (0xB0003, 0xB0004, 0xB0001). */
+KMEMU_CASE(rules_by_type, A "rule-by-request-type", WIO_CAPS | KMEMU_CAP_BUGCHECK,
+	   A "rule-by-request-type")
+{
+	static const struct {
+		enum kmemu_io_kind kind;
+		uint32_t id;
+		const char *rule;
+	} t[] = {
+		{ KMEMU_IO_READ, 0xB0003, "BufAfterReqCompletedReadA" },
+		{ KMEMU_IO_WRITE, 0xB0004, "BufAfterReqCompletedWriteA" },
+		{ KMEMU_IO_INTERNAL_DEVICE_CONTROL, 0xB0001, "BufAfterReqCompletedIntIoctlA" },
+	};
 	struct wio w;
-	WDFREQUEST r;
-	uint64_t breaks;
 
 	wio_setup(&w, 1, WdfDeviceIoBuffered, NULL);
-	r = wio_pend_neither(&w, &op);
-	KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub, 8, &m), STATUS_SUCCESS);
-	WdfObjectReference(m);
-	/* report and continue: 0x10D/3 is reported, the completion goes on */
-	kmemu_bugcheck_set_handler(returning_handler, NULL);
-	WdfRequestComplete(r, STATUS_SUCCESS);
-	kmemu_bugcheck_set_handler(NULL, NULL);
-	KMEMU_EXPECT_EQ(handler_calls, 1);
-	KMEMU_EXPECT_NT(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
-	breaks = wio_breaks(&w);
-	KMEMU_EXPECT_TRUE(WdfMemoryGetBuffer(m, NULL) == NULL);
-	KMEMU_EXPECT_EQ(wio_breaks(&w), breaks + 1);
-	WdfObjectDereference(m);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct kmemu_io_args a = { .kind = t[i].kind, .code = WIO_IOCTL(6, METHOD_NEITHER) };
+		struct kmemu_bugcheck_report rep;
+		struct kmemu_io_op *op;
+		WDFMEMORY m = NULL;
+		struct touch tc;
+		WDFREQUEST r;
+
+		if (t[i].kind == KMEMU_IO_READ)
+			a.out = w.b->pUserAddr, a.out_len = 8;
+		else if (t[i].kind == KMEMU_IO_WRITE)
+			a.in = w.a->pUserAddr, a.in_len = 8;
+		r = wio_pend(&w, &a, &op);
+		KMEMU_ASSERT_NT(WdfRequestProbeAndLockUserBufferForWrite(r, w.ub + 16, 8, &m),
+				STATUS_SUCCESS);
+		tc.p = WdfMemoryGetBuffer(m, NULL);
+		KMEMU_EXPECT_NT(wio_finish(r, op, STATUS_SUCCESS), STATUS_SUCCESS);
+		KMEMU_EXPECT_EQ(kmemu_try_write((void *)(uintptr_t)tc.p), 0);
+		if (!RUNNING_ON_VALGRIND && KMEMU_EXPECT_EQ(wio_catch(touch, &tc, &rep), 1)) {
+			KMEMU_EXPECT_EQ(rep.code, DRIVER_VERIFIER_DETECTED_VIOLATION);
+			KMEMU_EXPECT_EQ(rep.param[0], t[i].id);
+			KMEMU_EXPECT_EQ(rep.param[3], (uintptr_t)r);
+			KMEMU_EXPECT_TRUE(strcmp(rep.detail, t[i].rule) == 0);
+			KMEMU_EXPECT_TRUE(strcmp((const char *)(uintptr_t)rep.param[1], t[i].rule) == 0);
+		}
+	}
+	KMEMU_EXPECT_EQ(w.ub[16], 0);
 	wio_teardown(&w);
 }
 
@@ -399,11 +534,14 @@ const struct kmemu_case *const kmemu_cases_WdfRequestComplete[] = {
 	KMEMU_CASE_REF(information_length),
 	KMEMU_CASE_REF(buffered_no_output),
 	KMEMU_CASE_REF(status_remap),
+	KMEMU_CASE_REF(map_registers),
 	KMEMU_CASE_REF(context),
 	KMEMU_CASE_REF(early_dispose),
+	KMEMU_CASE_REF(dispatch_passive_child),
 	KMEMU_CASE_REF(irp_references),
 	KMEMU_CASE_REF(irp_cleared),
 	KMEMU_CASE_REF(buf_after_completed),
 	KMEMU_CASE_REF(mem_after_completed),
+	KMEMU_CASE_REF(rules_by_type),
 	NULL,
 };

@@ -45,14 +45,20 @@ KMEMU_CASE(length, A "step7-length", WIO_CAPS, A "step7-length")
 	pal_check_length(0);
 }
 
-KMEMU_CASE(completed, A "step8-completed", WIO_CAPS, A "step8-completed")
+KMEMU_CASE(completed, A "step8-completed", WIO_CAPS | KMEMU_CAP_VERIFIER,
+	   A "step8-completed " A "step8-down-level")
 {
 	pal_check_completed(0);
 }
 
-KMEMU_CASE(thread, A "step9-thread", WIO_CAPS, A "step9-thread")
+KMEMU_CASE(thread, A "step9-thread", WIO_CAPS, A "step9-thread " A "step9-verifier-off-process")
 {
 	pal_check_thread(0);
+}
+
+KMEMU_CASE(thread_exempt, A "step9-exemption", WIO_CAPS, A "step9-exemption")
+{
+	pal_check_thread_exempt(0);
 }
 
 KMEMU_CASE(resources, A "step10-14-resources", WIO_CAPS | KMEMU_CAP_FAULT_INJECT,
@@ -82,6 +88,7 @@ const struct kmemu_case *const kmemu_cases_WdfRequestProbeAndLockUserBufferForRe
 	KMEMU_CASE_REF(length),
 	KMEMU_CASE_REF(completed),
 	KMEMU_CASE_REF(thread),
+	KMEMU_CASE_REF(thread_exempt),
 	KMEMU_CASE_REF(resources),
 	KMEMU_CASE_REF(read_access),
 	KMEMU_CASE_REF(read_only),

@@ -78,15 +78,20 @@ KMEMU_CASE(status_invalid_user_buffer, A "status-invalid-user-buffer", WIO_CAPS,
 }
 
 KMEMU_CASE(status_invalid_device_request, A "status-invalid-device-request", WIO_CAPS,
-	   A "status-invalid-device-request " A "step8-completed " A "ddi-rules")
+	   A "status-invalid-device-request " A "step8-completed " A "step8-down-level " A "ddi-rules")
 {
 	pal_check_completed(1);
 }
 
 KMEMU_CASE(status_access_violation, A "status-access-violation", WIO_CAPS,
-	   A "status-access-violation " A "step9-thread")
+	   A "status-access-violation " A "step9-thread " A "step9-verifier-off-process")
 {
 	pal_check_thread(1);
+}
+
+KMEMU_CASE(thread_exempt, A "step9-exemption", WIO_CAPS, A "step9-exemption")
+{
+	pal_check_thread_exempt(1);
 }
 
 KMEMU_CASE(status_insufficient_resources, A "status-insufficient-resources",
@@ -211,6 +216,7 @@ const struct kmemu_case *const kmemu_cases_WdfRequestProbeAndLockUserBufferForWr
 	KMEMU_CASE_REF(status_invalid_user_buffer),
 	KMEMU_CASE_REF(status_invalid_device_request),
 	KMEMU_CASE_REF(status_access_violation),
+	KMEMU_CASE_REF(thread_exempt),
 	KMEMU_CASE_REF(status_insufficient_resources),
 	KMEMU_CASE_REF(status_other),
 	KMEMU_CASE_REF(bugcheck_handle),

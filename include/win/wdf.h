@@ -576,6 +576,14 @@ _Static_assert(offsetof(WDF_DRIVER_CONFIG, DriverPoolTag) == 28,
 #ifdef __cplusplus
 }
 #endif
+/* the per-topic headers of Windows (each also works on its own) */
+#include <wdftypes.h>
+#include <wdfcore.h>
+#include <wdfassert.h>
+#include <wdfbugcodes.h>
+#include <wdfobject.h>
+#include <wdfdriver.h>
+#include <wdfmemory.h>
 #include <wdfdevice.h>
 #include <wdfio.h>
 #include <wdfrequest.h>

@@ -72,10 +72,12 @@ VOID WdfDeviceInitFree(PWDFDEVICE_INIT DeviceInit);
  * WdfDeviceCreate() - create the device described by *@DeviceInit (which it
  * takes: *@DeviceInit becomes NULL on success).  A named device is
  * registered with the I/O manager; the parent is the driver.
- * Return: STATUS_SUCCESS; the attribute statuses of WdfMemoryCreate();
- * STATUS_OBJECT_NAME_COLLISION (name in use); STATUS_INVALID_DEVICE_STATE
- * (the init was already used); STATUS_INSUFFICIENT_RESOURCES.
- * NULL @DeviceInit, *@DeviceInit or @Device bug check 0x10D/4.
+ * Return: STATUS_SUCCESS; the attribute statuses of WdfMemoryCreate()
+ * (a ParentObject: STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+ * STATUS_OBJECT_NAME_COLLISION (a PnP device whose name is in use);
+ * STATUS_INSUFFICIENT_RESOURCES.  NULL @DeviceInit, *@DeviceInit (an init
+ * already used) or @Device bug check 0x10D/4; after a handled bug check
+ * STATUS_UNSUCCESSFUL.
  * Context: PASSIVE_LEVEL.
  */
 NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES DeviceAttributes,
