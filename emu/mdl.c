@@ -122,7 +122,7 @@ kmemu_status emu_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int write,
 		goto fail;
 	/* the alias may reuse the address of a quarantined revoked range: it
 	 * now belongs to this lock, whose own revoke reports it */
-	revoked_forget_range((uintptr_t)alias, (uintptr_t)alias + (npages << EMU_PAGE_SHIFT));
+	kmemu__mdl_revoke_forget((uintptr_t)alias, (uintptr_t)alias + (npages << EMU_PAGE_SHIFT));
 	l->alias = alias;
 	l->npages = npages;
 	for (uint64_t i = 0; i < npages; i++)
