@@ -1196,6 +1196,7 @@ static void test_linux_mdl_agent(void **state)
 {
 	void *st, *alias = NULL, *lock = NULL;
 	const struct kmemu_backend_ops *ops = mdl_ops(&st);
+	WD_KERNEL_BUFFER *kb = NULL;
 	kmemu_pid self, agent;
 	HANDLE s, ph = NULL;
 	PVOID v = NULL;
@@ -1207,7 +1208,13 @@ static void test_linux_mdl_agent(void **state)
 		skip();
 	KT_BEGIN();
 	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	/* a host lock's alias is not inherited by an agent forked later */
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	assert_status(ops->mdl_probe_lock(st, kb->pUserAddr, 8, 1, &alias, &lock), STATUS_SUCCESS);
 	agent = new_agent();
+	assert_int_equal(count_maps((pid_t)agent, "kmemu-wds"), 0);
+	assert_status(ops->mdl_unlock(st, lock), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
 	s = new_section(0x10000, SEC_COMMIT);
 	assert_status(kmemu_process_open(agent, PROCESS_VM_OPERATION, &ph), STATUS_SUCCESS);
 	assert_status(ZwMapViewOfSection(s, ph, &v, 0, 0, NULL, &z, ViewUnmap, 0, PAGE_READWRITE),

@@ -212,6 +212,7 @@ static void mdl_release(struct linux_machine *m, struct linux_mdl *l)
 		kmemu__free(l);
 		return;
 	}
+	madvise(l->map, l->map_len, MADV_DONTFORK);
 	l->ring = -1;
 	l->next = m->mdl_quarantine;
 	m->mdl_quarantine = l;
@@ -272,7 +273,12 @@ kmemu_status linux_mdl_probe_lock(void *st, uint64_t uaddr, size_t len, int writ
 		if (page_resolve(m, p, first + i * PAGE, write, &pg[i]))
 			goto out;
 	err = alias_map(pg, npages, l, &at);
-	if (!err) {
+	/* agents are forked from the host: they must not inherit the alias
+	 * (nor hold its pages, nor find its addresses taken) */
+	if (!err && rsys_madvise(l->map, l->map_len, MADV_DONTFORK)) {
+		err = errno ? errno : EAGAIN;
+		rsys_munmap(l->map, l->map_len);
+	} else if (!err) {
 		/* huge pages: the whole buffer is pinned, as io_uring pins whole
 		 * huge pages anyway */
 		err = pg[0].huge ? alias_pin(m, l, l->map, l->map_len) : alias_pin(m, l, at, npages * PAGE);
