@@ -57,6 +57,23 @@ static inline struct kmemu_wdf_driver_stats wdf_stats(struct kmemu_wdf_driver *d
 	return s;
 }
 
+/* The OOM loop over @run(@ctx) (heap faults) in the current driver: every
+ * run succeeds or fails with STATUS_INSUFFICIENT_RESOURCES and leaves
+ * nothing behind, and at least one acquisition was failed. */
+static inline void wdf_expect_oom(const char *name, uint32_t (*run)(void *), void *ctx)
+{
+	static const uint32_t fail_ok[] = { (uint32_t)STATUS_INSUFFICIENT_RESOURCES };
+	struct kmemu_oom_op op = {
+		.name = name, .run = run, .ctx = ctx, .success = STATUS_SUCCESS,
+		.fail_ok = fail_ok, .n_fail_ok = 1, .resources = KMEMU_FAULT_HEAP,
+	};
+	struct kmemu_oom_result res;
+
+	if (!KMEMU_EXPECT_NT(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS))
+		kmemu_diag("%s", res.message);
+	KMEMU_EXPECT_NE(res.failures, 0);
+}
+
 /* A WdfMemoryCreate buffer of @size with no attributes (setup step). */
 static inline WDFMEMORY wdf_setup_memory(size_t size, PVOID *buf)
 {

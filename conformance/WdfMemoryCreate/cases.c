@@ -306,24 +306,13 @@ static uint32_t oom_create(void *ctx)
 KMEMU_CASE(oom, A "out-of-memory", WDF_CAPS | KMEMU_CAP_FAULT_INJECT,
 	   A "storage-failure " A "memory-nulled " A "success-outputs")
 {
-	static const uint32_t fail_ok[] = { (uint32_t)STATUS_INSUFFICIENT_RESOURCES };
 	size_t sizes[] = { 24, 0x3000 };
 
 	for (int v = 0; v < 2; v++) {
 		struct kmemu_wdf_driver *d = wdf_setup_driver(v);
 
-		for (int i = 0; i < 2; i++) {
-			struct kmemu_oom_op op = {
-				.name = "WdfMemoryCreate", .run = oom_create, .ctx = &sizes[i],
-				.success = STATUS_SUCCESS, .fail_ok = fail_ok, .n_fail_ok = 1,
-				.resources = KMEMU_FAULT_HEAP,
-			};
-			struct kmemu_oom_result res;
-
-			if (!KMEMU_EXPECT_NT(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS))
-				kmemu_diag("%s", res.message);
-			KMEMU_EXPECT_NE(res.failures, 0);
-		}
+		for (int i = 0; i < 2; i++)
+			wdf_expect_oom("WdfMemoryCreate", oom_create, &sizes[i]);
 		wdf_unload(d);
 	}
 }

@@ -169,20 +169,10 @@ static uint32_t oom_prealloc(void *ctx)
 
 KMEMU_CASE(oom, A "out-of-memory", WDF_CAPS | KMEMU_CAP_FAULT_INJECT, A "out-of-memory")
 {
-	static const uint32_t fail_ok[] = { (uint32_t)STATUS_INSUFFICIENT_RESOURCES };
-
 	for (int v = 0; v < 2; v++) {
 		struct kmemu_wdf_driver *d = wdf_setup_driver(v);
-		struct kmemu_oom_op op = {
-			.name = "WdfMemoryCreatePreallocated", .run = oom_prealloc, .ctx = NULL,
-			.success = STATUS_SUCCESS, .fail_ok = fail_ok, .n_fail_ok = 1,
-			.resources = KMEMU_FAULT_HEAP,
-		};
-		struct kmemu_oom_result res;
 
-		if (!KMEMU_EXPECT_NT(kmemu_oom_loop(&op, 0, &res), STATUS_SUCCESS))
-			kmemu_diag("%s", res.message);
-		KMEMU_EXPECT_NE(res.failures, 0);
+		wdf_expect_oom("WdfMemoryCreatePreallocated", oom_prealloc, NULL);
 		wdf_unload(d);
 	}
 }
