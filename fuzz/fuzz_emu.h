@@ -9,11 +9,14 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <kmemu/kmemu.h>
 
 /*
  * fuzz_emu_open_once() - on the first call, open an "emu" backend of
- * @ram_bytes simulated RAM as the current backend (abort() when it cannot).
+ * @ram_bytes simulated RAM as the current backend (abort() when it cannot);
+ * with KMEMU_FUZZ_BACKEND set, that backend instead, with its defaults
+ * (KMEMU_FUZZ_BACKEND=linux runs a harness on the real Linux backend).
  * @user_space_bytes: host VA per emulated process; 0 keeps the default.
  * @placement: frame placement; KMEMU_PLACE_DEFAULT keeps what
  *             kmemu_config_default() chose (KMEMU_PLACEMENT).
@@ -26,8 +29,16 @@ static inline int fuzz_emu_open_once(uint64_t ram_bytes, uint64_t user_space_byt
 	static int opened;
 	struct kmemu_config cfg;
 
+	const char *other = getenv("KMEMU_FUZZ_BACKEND");
+
 	if (opened)
 		return 0;
+	if (other && *other && strcmp(other, "emu")) {
+		if (kmemu_backend_use(other, NULL))
+			abort();
+		opened = 1;
+		return 1;
+	}
 	kmemu_config_default(&cfg);
 	cfg.ram_bytes = ram_bytes;
 	if (user_space_bytes)

@@ -179,7 +179,7 @@ static void check_pal(const struct call *c)
 				       STATUS_INVALID_DEVICE_REQUEST, STATUS_ACCESS_VIOLATION,
 				       STATUS_INSUFFICIENT_RESOURCES };
 	size_t i = 0, n = 0;
-	uint8_t *k;
+	uint8_t *k, user[64];
 
 	while (i < sizeof(ok) / sizeof(ok[0]) && ok[i] != c->st)
 		i++;
@@ -192,7 +192,10 @@ static void check_pal(const struct call *c)
 	k = WdfMemoryGetBuffer(c->m, &n);
 	if (!k || n != (ULONG)c->len || k == c->buf)
 		die("locked memory is not a kernel alias of the truncated length", n, c->len);
-	if (memcmp(k, c->buf, n < 64 ? n : 64))
+	/* the user bytes as the process sees them (on the linux backend the
+	 * process is another OS process: its pages are read, not dereferenced) */
+	if (kmemu_user_read(pid, (uintptr_t)c->buf, user, n < 64 ? n : 64) != STATUS_SUCCESS ||
+	    memcmp(k, user, n < 64 ? n : 64))
 		die("locked memory differs from the user bytes", n, 0);
 }
 

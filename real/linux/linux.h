@@ -293,6 +293,13 @@ struct linux_handle {
 #define LINUX_HANDLE_SECTION 1
 #define LINUX_HANDLE_PROCESS 2
 
+/* An unlocked revoked alias's reserved addresses (mdl.c). */
+#define LINUX_MDL_QUARANTINE 64
+struct linux_mdl_reserved {
+	uint8_t *map;               /* NULL = free slot */
+	uint64_t len;               /* bytes */
+};
+
 struct linux_slot {
 	struct linux_buffer *buf;   /* live buffer, or NULL */
 	uint32_t gen;               /* generation: bumped when the slot dies */
@@ -323,8 +330,12 @@ struct linux_machine {
 	uint64_t n_handles;          /* object handles of all processes (stats) */
 	int has_uring;               /* mdl.c: io_uring pins locked pages (else mlock2) */
 	struct linux_mdl *mdls;      /* mdl.c: live locks */
-	struct linux_mdl *mdl_quarantine; /* mdl.c: revoked ranges kept reserved */
 	uint64_t n_mdls;             /* live locks */
+	/* mdl.c: the addresses of unlocked revoked aliases, kept reserved
+	 * (PROT_NONE) so a late touch is still reported; a ring, oldest
+	 * given back first */
+	struct linux_mdl_reserved mdl_quarantine[LINUX_MDL_QUARANTINE];
+	unsigned mdl_quarantine_next; /* the slot the next one takes */
 };
 
 void linux_lock(struct linux_machine *m);

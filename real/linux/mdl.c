@@ -34,11 +34,10 @@
 #include "linux.h"
 
 #define PAGE LINUX_PAGE_SIZE
-#define LINUX_MDL_QUARANTINE 64      /* revoked ranges kept reserved after unlock */
 #define URING_MAX_IOV (1ull << 30)   /* io_uring: at most 1 GiB per registered iovec */
 
 struct linux_mdl {
-	struct linux_mdl *next;      /* m->mdls, or m->mdl_quarantine */
+	struct linux_mdl *next;      /* m->mdls */
 	uint8_t *map;                /* the alias mapping (page or huge page aligned) */
 	uint64_t map_len;            /* its bytes */
 	int ring;                    /* io_uring holding the pin, -1 = mlock2 */
@@ -189,43 +188,35 @@ static int alias_pin(struct linux_machine *m, struct linux_mdl *l, uint8_t *at, 
 	return 0;
 }
 
-/* Release a lock's pin and mapping; a revoked one's addresses stay reserved
- * (and reported) in the quarantine.  Lock held. */
+/* Release a lock's pin and mapping, and free it; a revoked one's addresses
+ * stay reserved (and reported) in the quarantine ring, whose oldest
+ * reservation is given back to make room.  Lock held. */
 static void mdl_release(struct linux_machine *m, struct linux_mdl *l)
 {
-	struct linux_mdl **pp, *old;
-	size_t n = 0;
+	struct linux_mdl_reserved *q = &m->mdl_quarantine[m->mdl_quarantine_next];
 
 	if (l->ring >= 0)
 		rsys_close(l->ring);  /* unregisters: the pages are unpinned */
-	if (!l->revoked) {
-		rsys_munmap(l->map, l->map_len);
-		kmemu__free(l);
-		return;
-	}
-	kmemu__mdl_revoke_quarantine(l->map);
-	/* the memfd pages go; an inaccessible reservation takes their place */
-	if (mmap(l->map, l->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-		 -1, 0) == MAP_FAILED) {
-		kmemu__mdl_revoke_forget((uintptr_t)l->map, (uintptr_t)l->map + 1);
-		rsys_munmap(l->map, l->map_len);
-		kmemu__free(l);
-		return;
-	}
-	madvise(l->map, l->map_len, MADV_DONTFORK);
-	l->ring = -1;
-	l->next = m->mdl_quarantine;
-	m->mdl_quarantine = l;
-	/* bounded: the oldest reservation is given back */
-	for (pp = &m->mdl_quarantine; *pp; pp = &(*pp)->next)
-		if (++n > LINUX_MDL_QUARANTINE) {
-			old = *pp;
-			*pp = NULL;
-			kmemu__mdl_revoke_forget((uintptr_t)old->map, (uintptr_t)old->map + 1);
-			rsys_munmap(old->map, old->map_len);
-			kmemu__free(old);
-			break;
+	if (l->revoked) {
+		kmemu__mdl_revoke_quarantine(l->map);
+		/* the memfd pages go; an inaccessible reservation takes their place */
+		if (mmap(l->map, l->map_len, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED) {
+			madvise(l->map, l->map_len, MADV_DONTFORK);
+			if (q->map) {
+				kmemu__mdl_revoke_forget((uintptr_t)q->map, (uintptr_t)q->map + 1);
+				rsys_munmap(q->map, q->len);
+			}
+			q->map = l->map;
+			q->len = l->map_len;
+			m->mdl_quarantine_next = (m->mdl_quarantine_next + 1) % LINUX_MDL_QUARANTINE;
+			kmemu__free(l);
+			return;
 		}
+		kmemu__mdl_revoke_forget((uintptr_t)l->map, (uintptr_t)l->map + 1);
+	}
+	rsys_munmap(l->map, l->map_len);
+	kmemu__free(l);
 }
 
 /**
@@ -371,13 +362,14 @@ void linux_mdl_release_all(struct linux_machine *m)
 		m->n_mdls--;
 		mdl_release(m, l);
 	}
-	while (m->mdl_quarantine) {
-		struct linux_mdl *l = m->mdl_quarantine;
+	for (unsigned i = 0; i < LINUX_MDL_QUARANTINE; i++) {
+		struct linux_mdl_reserved *q = &m->mdl_quarantine[i];
 
-		m->mdl_quarantine = l->next;
-		kmemu__mdl_revoke_forget((uintptr_t)l->map, (uintptr_t)l->map + 1);
-		rsys_munmap(l->map, l->map_len);
-		kmemu__free(l);
+		if (q->map) {
+			kmemu__mdl_revoke_forget((uintptr_t)q->map, (uintptr_t)q->map + 1);
+			rsys_munmap(q->map, q->len);
+			q->map = NULL;
+		}
 	}
 }
 
