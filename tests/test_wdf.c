@@ -1679,12 +1679,68 @@ static void test_wdf_oom(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+static int verify_evaluations;
+
+/* an expression with a side effect: counts its evaluations */
+static int verify_false(void)
+{
+	verify_evaluations++;
+	return 0;
+}
+
+static void call_wdfverify(void *arg)
+{
+	(void)arg;
+	WDFVERIFY(verify_false());
+}
+
+/* <wdfassert.h>: WDFVERIFY evaluates its expression only with the verifier
+ * on, and a false one is RtlAssert: a framework debug break (counted, or
+ * 0x1E with the fatal policy); VERIFY_IS_IRQL_PASSIVE_LEVEL above PASSIVE;
+ * RtlAssert with no driver only reports. */
+static void test_wdf_wdfverify(void **state)
+{
+	struct kmemu_wdf_driver_options o = { .verifier = 1, .has_verifier = 1, .quiet = 1,
+					      .break_policy = KMEMU_WDF_BREAK_FATAL };
+	struct kmemu_wdf_driver *d;
+	uint8_t old = 0;
+	KT_BEGIN();
+
+	(void)state;
+	assert_false(kmemu_wdf_verify_on());  /* no driver */
+	RtlAssert((PVOID)"outside", (PVOID)__FILE__, __LINE__, NULL);
+	for (int v = 0; v < 2; v++) {
+		d = drv_new(v);
+		assert_int_equal(kmemu_wdf_verify_on(), v ? TRUE : FALSE);
+		verify_evaluations = 0;
+		WDFVERIFY(verify_false());
+		WDFVERIFY(1 == 1);
+		VERIFY_IS_IRQL_PASSIVE_LEVEL();
+		assert_int_equal(verify_evaluations, v);
+		assert_int_equal(drv_stats(d).breaks, v ? 1 : 0);
+		assert_status(kmemu_irql_set(DISPATCH_LEVEL, &old), STATUS_SUCCESS);
+		VERIFY_IS_IRQL_PASSIVE_LEVEL();
+		IS_AT_PASSIVE();
+		assert_status(kmemu_irql_set(old, NULL), STATUS_SUCCESS);
+		assert_int_equal(drv_stats(d).breaks, v ? 3 : 0);
+		RtlAssert((PVOID)"x", (PVOID)"f.c", 1, (PSTR)"message");
+		assert_int_equal(drv_stats(d).breaks, v ? 4 : 0);
+		kmemu_wdf_driver_unload(d);
+	}
+	/* the fatal break policy: a failed WDFVERIFY is bug check 0x1E */
+	assert_status(kmemu_wdf_driver_create("fatal", &o, NULL, &d), STATUS_SUCCESS);
+	expect_bugcheck(call_wdfverify, NULL, KMODE_EXCEPTION_NOT_HANDLED, 0x80000003u, ANY, ANY);
+	kmemu_wdf_driver_unload(d);
+	KMEMU_TEST_CLEAN();
+}
+
 #define WDF_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		WDF_TEST(test_wdf_driver_load_unload),
+		WDF_TEST(test_wdf_wdfverify),
 		WDF_TEST(test_wdf_driver_create_statuses),
 		WDF_TEST(test_wdf_verifier_defaults),
 		WDF_TEST(test_wdf_no_driver),

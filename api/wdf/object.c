@@ -213,6 +213,40 @@ void kmemu__wdf_dbg_break(struct kmemu_wdf_globals *g, const char *function, con
 				KMODE_EXCEPTION_NOT_HANDLED, STATUS_BREAKPOINT_CODE, 0, 0, 0);
 }
 
+/**
+ * kmemu_wdf_verify_on() - the WDF verifier of the driver this thread acts
+ * for (<wdfassert.h>: WDFVERIFY's DriverFlags & WdfVerifyOn).
+ * Context: any IRQL.
+ * Return: TRUE with the verifier on; FALSE off, or with no KMDF driver.
+ */
+BOOLEAN NTAPI kmemu_wdf_verify_on(VOID)
+{
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
+
+	return g && g->driver && g->verifier ? TRUE : FALSE;
+}
+
+/**
+ * RtlAssert() - a failed assertion (<wdfassert.h>): the report on stderr,
+ * then, for a KMDF driver with the verifier on, a framework debug break
+ * (kmemu__wdf_dbg_break: the break policy decides).
+ * Context: any IRQL.
+ */
+VOID NTAPI RtlAssert(PVOID FailedAssertion, PVOID FileName, ULONG LineNumber, PSTR Message)
+{
+	struct kmemu_wdf_globals *g = kmemu__wdf_globals(NULL);
+	const char *exp = FailedAssertion ? (const char *)FailedAssertion : "?";
+	const char *file = FileName ? (const char *)FileName : "?";
+
+	if (g && g->driver)
+		kmemu__wdf_dbg_break(g, "RtlAssert", "*** Assertion failed: %s%s%s, file %s, line %lu",
+				     Message ? Message : "", Message ? " " : "", exp, file,
+				     (unsigned long)LineNumber);
+	else
+		fprintf(stderr, "*** Assertion failed: %s%s%s\n***   Source File: %s, line %lu\n",
+			Message ? Message : "", Message ? " " : "", exp, file, (unsigned long)LineNumber);
+}
+
 uint8_t kmemu__wdf_callback_begin(struct kmemu_wdf_globals *g)
 {
 	return g ? instance_irql(g->inst) : PASSIVE_LEVEL;
