@@ -333,8 +333,8 @@ static void test_linux_caps(void **state)
 	assert_true(caps & KMEMU_CAP_FLT);
 	assert_true(caps & KMEMU_CAP_BUGCHECK);
 	assert_true(caps & KMEMU_CAP_VERIFIER);
-	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_PLACEMENT | KMEMU_CAP_KERNEL_VIEWS |
-				  KMEMU_CAP_SECTIONS_EX));
+	assert_true(caps & KMEMU_CAP_KERNEL_VIEWS);
+	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_PLACEMENT | KMEMU_CAP_SECTIONS_EX));
 	print_message("# linux caps here: contig %d, phys %d, multi-process %d\n",
 		      !!(caps & KMEMU_CAP_CONTIG), !!(caps & KMEMU_CAP_PHYS),
 		      !!(caps & KMEMU_CAP_MULTI_PROCESS));
@@ -1388,6 +1388,118 @@ static void test_linux_mdl_revoke(void **state)
 	KMEMU_TEST_CLEAN();
 }
 
+/* ---- kernel references and system-space views ---------------------------------------- */
+
+struct kview_oom_ctx {
+	HANDLE s;
+};
+
+static uint32_t run_kview(void *ctx)
+{
+	const struct kview_oom_ctx *c = ctx;
+	PVOID obj = NULL, base = NULL;
+	SIZE_T size = 0;
+	NTSTATUS st = ObReferenceObjectByHandle(c->s, SECTION_MAP_WRITE, *MmSectionObjectType, UserMode,
+						&obj, NULL);
+
+	if (st)
+		return obj ? 0xFFFFFFFFu : (uint32_t)st;
+	st = MmMapViewInSystemSpace(obj, &base, &size);
+	if (st == STATUS_SUCCESS) {
+		((volatile uint8_t *)base)[0] = 1;
+		st = MmUnmapViewInSystemSpace(base);
+	}
+	ObDereferenceObject(obj);
+	return (uint32_t)st;
+}
+
+/* A system view is a host mapping of the section's memfd: it aliases the
+ * user views, follows SEC_RESERVE commits, is kernel (not user) memory, is
+ * not inherited by an agent, and every acquisition can fail cleanly. */
+static void test_linux_kernel_views(void **state)
+{
+	struct kview_oom_ctx c;
+	HANDLE r;
+	PVOID obj = NULL, sobj = NULL, base = NULL, u = NULL;
+	SIZE_T size = 0, z = 0;
+	kmemu_pid self, agent;
+	uint8_t byte = 0;
+	int64_t left = 0;
+	void *st;
+	const struct kmemu_backend_ops *ops = mdl_ops(&st);
+
+	(void)state;
+	KT_BEGIN();
+	assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+	r = new_section(0x20000, SEC_RESERVE);
+	assert_status(ObReferenceObjectByHandle(r, 0, *MmSectionObjectType, KernelMode, &sobj, NULL),
+		      STATUS_SUCCESS);
+	assert_status(MmMapViewInSystemSpace(sobj, &base, &size), STATUS_SUCCESS);
+	assert_int_equal(size, 0x20000);
+	assert_int_equal((uintptr_t)base & 0xFFFF, 0);
+	/* uncommitted: no kernel access; a user view committing two pages opens them */
+	assert_status(kmemu_kernel_read((uintptr_t)base, &byte, 1), STATUS_ACCESS_VIOLATION);
+	assert_status(ZwMapViewOfSection(r, ZwCurrentProcess(), &u, 0, 2 * PAGE, NULL, &z, ViewUnmap, 0,
+					 PAGE_READWRITE), STATUS_SUCCESS);
+	((uint8_t *)u)[PAGE + 5] = 0x5C;
+	assert_status(kmemu_kernel_read((uintptr_t)base + PAGE + 5, &byte, 1), STATUS_SUCCESS);
+	assert_int_equal(byte, 0x5C);
+	assert_status(kmemu_kernel_read((uintptr_t)base + PAGE, &byte, PAGE + 1), STATUS_ACCESS_VIOLATION);
+	/* kernel memory, not the host process's own */
+	assert_status(kmemu_user_read(self, (uintptr_t)base + PAGE, &byte, 1), STATUS_ACCESS_VIOLATION);
+	if (caps & KMEMU_CAP_MULTI_PROCESS) {
+		agent = new_agent();
+		assert_int_equal(count_maps((pid_t)agent, "kmemu-section"), 0);
+		assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);
+	}
+	/* the backend's own answers */
+	assert_status(ops->ob_dereference(st, &left, &left), STATUS_INVALID_PARAMETER);
+	assert_status(ops->section_unmap_system(st, &left), STATUS_NOT_MAPPED_VIEW);
+	size = 0;
+	assert_status(ops->section_map_system(st, &left, &size, &obj), STATUS_INVALID_PARAMETER_1);
+	size = 0x20001;
+	assert_status(ops->section_map_system(st, sobj, &size, &obj), STATUS_INVALID_VIEW_SIZE);
+	assert_status(MmUnmapViewInSystemSpace((uint8_t *)base + 0x1234), STATUS_SUCCESS);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), u), STATUS_SUCCESS);
+	assert_int_equal(ObDereferenceObject(sobj), 1);  /* the handle's is left */
+	assert_status(ObReferenceObjectByHandle(ZwCurrentProcess(), PROCESS_VM_OPERATION, *PsProcessType,
+						UserMode, &obj, NULL), STATUS_SUCCESS);
+	assert_int_equal(ObDereferenceObject(obj), 0);
+	/* the OOM loop over reference + map + touch + unmap + dereference */
+	c.s = new_section(0x10000, SEC_COMMIT);
+	oom("kernel view", run_kview, &c, (uint32_t)STATUS_INSUFFICIENT_RESOURCES);
+	assert_status(ZwClose(c.s), STATUS_SUCCESS);
+	assert_status(ZwClose(r), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
+/* An instance closed with a kernel reference and a system view still out
+ * (a leaking driver) gives both back. */
+static void test_linux_kernel_views_leaked(void **state)
+{
+	struct kmemu_backend *b = NULL, *old;
+	LARGE_INTEGER li = { .QuadPart = 0x10000 };
+	HANDLE h = NULL;
+	PVOID obj = NULL, base = NULL;
+	SIZE_T size = 0;
+	uint64_t blocks0, bytes0, blocks1, bytes1;
+
+	(void)state;
+	kmemu__heap_stats(&blocks0, &bytes0);
+	assert_status(kmemu_backend_open("linux", NULL, &b), STATUS_SUCCESS);
+	old = kmemu_backend_set_current(b);
+	assert_status(ZwCreateSection(&h, SECTION_ALL_ACCESS, NULL, &li, PAGE_READWRITE, SEC_COMMIT, NULL),
+		      STATUS_SUCCESS);
+	assert_status(ObReferenceObjectByHandle(h, 0, NULL, KernelMode, &obj, NULL), STATUS_SUCCESS);
+	assert_status(MmMapViewInSystemSpace(obj, &base, &size), STATUS_SUCCESS);
+	assert_status(ZwClose(h), STATUS_SUCCESS);
+	kmemu_backend_set_current(old);
+	kmemu_backend_close(b);
+	kmemu__heap_stats(&blocks1, &bytes1);
+	assert_u64_equal(blocks1, blocks0);
+	assert_false(kt_probe(base, 0));  /* the view went with the instance */
+}
+
 #define LINUX_TEST(f) cmocka_unit_test_teardown(f, test_teardown)
 
 int main(void)
@@ -1420,6 +1532,8 @@ int main(void)
 		LINUX_TEST(test_linux_mdl_pin_fallbacks),
 		LINUX_TEST(test_linux_mdl_oom),
 		LINUX_TEST(test_linux_mdl_revoke),
+		LINUX_TEST(test_linux_kernel_views),
+		LINUX_TEST(test_linux_kernel_views_leaked),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

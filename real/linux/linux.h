@@ -300,6 +300,31 @@ struct linux_mdl_reserved {
 	uint64_t len;               /* bytes */
 };
 
+/* The body of a process object a reference names: one per reference
+ * (process handles carry no object here); freed with that reference. */
+struct linux_procobj {
+	kmemu_pid pid;              /* the process */
+};
+
+/* A system-space view (MmMapViewInSystemSpace): the section's memfd mapped
+ * in the host from offset 0, standing for the kernel's mapping, as WDS
+ * buffers' kernel views do. */
+struct linux_kview {
+	struct linux_kview *next;   /* m->kviews */
+	struct linux_section *sec;  /* one reference */
+	uint8_t *addr;              /* 64 KiB aligned */
+	uint64_t npages;            /* pages mapped */
+	int prot;                   /* PROT_* of committed pages */
+};
+
+/* One outstanding ObReferenceObjectByHandle reference (or several on one
+ * section body). */
+struct linux_obref {
+	void *obj;                  /* a struct linux_section or linux_procobj */
+	int is_section;             /* which */
+	uint32_t count;             /* references on @obj */
+};
+
 struct linux_slot {
 	struct linux_buffer *buf;   /* live buffer, or NULL */
 	uint32_t gen;               /* generation: bumped when the slot dies */
@@ -336,6 +361,11 @@ struct linux_machine {
 	 * given back first */
 	struct linux_mdl_reserved mdl_quarantine[LINUX_MDL_QUARANTINE];
 	unsigned mdl_quarantine_next; /* the slot the next one takes */
+	struct linux_kview *kviews;  /* section.c: system-space views */
+	uint64_t n_kviews;           /* their count (stats mappings) */
+	struct linux_obref *obrefs;  /* section.c: outstanding kernel references */
+	size_t n_obrefs;             /* entries used */
+	size_t cap_obrefs;           /* entries allocated */
 };
 
 void linux_lock(struct linux_machine *m);
@@ -426,6 +456,17 @@ kmemu_status linux_section_inherit(struct linux_machine *m, struct linux_proc *p
 				   struct linux_proc *child);
 /* Process exit: close @p's handles, drop its views.  Lock held. */
 void linux_section_release_process(struct linux_machine *m, struct linux_proc *p);
+kmemu_status linux_ob_reference(void *st, uintptr_t handle, uint32_t access, int type,
+				int check_access, void **object, uint32_t *granted);
+kmemu_status linux_ob_dereference(void *st, void *object, int64_t *left);
+kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_size, void **base);
+kmemu_status linux_section_unmap_system(void *st, void *base);
+/* End of the accessible run of a system view holding @addr, or 0.  Lock held. */
+uint64_t linux_section_kernel_span(struct linux_machine *m, uint64_t addr, int write);
+/* 1 when [@addr, @addr + @len) overlaps a system view.  Lock held. */
+int linux_section_kview_overlaps(struct linux_machine *m, uint64_t addr, uint64_t len);
+/* Instance close: system views and leaked kernel references go.  Lock held. */
+void linux_section_release_kernel(struct linux_machine *m);
 /* Invariants of sections and views.  Lock held. */
 int linux_section_check(struct linux_machine *m, const char **msg);
 

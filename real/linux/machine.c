@@ -220,7 +220,8 @@ static kmemu_status linux_open(const struct kmemu_backend_ops *ops, const struct
 	m->has_pfn = probe_pfn();
 	m->has_uring = linux_mdl_probe_uring();
 	m->caps = KMEMU_CAP_WDS | KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
-		  KMEMU_CAP_SECTIONS | KMEMU_CAP_WDF | KMEMU_CAP_FLT | KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER;
+		  KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_WDF | KMEMU_CAP_FLT |
+		  KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER;
 	if (probe_vm_readv())
 		m->caps |= KMEMU_CAP_MULTI_PROCESS;
 	if (m->has_hugetlb)
@@ -257,6 +258,7 @@ static void linux_close(void *st)
 	if (m->initial)
 		process_free(m, m->initial);
 	linux_mdl_release_all(m);
+	linux_section_release_kernel(m);
 	linux_wds_fini(m);
 	linux_unlock(m);
 	pthread_mutex_destroy(&m->lock);
@@ -639,7 +641,8 @@ static kmemu_status linux_virt_to_phys(void *st, kmemu_pid pid, const void *addr
 		rc = STATUS_INVALID_PARAMETER;
 	else if (!m->has_pfn)
 		rc = STATUS_NOT_SUPPORTED;
-	else if (!p ? !linux_wds_kernel_find(m, a, 1) : p->is_initial && linux_wds_foreign(m, a, 1))
+	else if (!p ? !linux_wds_kernel_find(m, a, 1) && !linux_section_kernel_span(m, a, 0)
+		    : p->is_initial && linux_wds_foreign(m, a, 1))
 		rc = STATUS_INVALID_ADDRESS;
 	else {
 		if (p && !p->is_initial)
@@ -660,9 +663,10 @@ static kmemu_status linux_virt_to_phys(void *st, kmemu_pid pid, const void *addr
  * @len:       bytes.
  * @to_kernel: 1 to write kernel memory, 0 to read it.
  *
- * [kaddr, kaddr + len) must lie in live kernel views (one, or several that
- * happen to be adjacent); then it is a memcpy, kernel views being host
- * mappings.
+ * [kaddr, kaddr + len) must lie in live kernel views - WDS buffers' and
+ * the committed (for a write: writable) pages of sections' system views -
+ * (one, or several that happen to be adjacent); then it is a memcpy,
+ * kernel views being host mappings.
  * Context: caller holds the instance lock.
  * Return: STATUS_SUCCESS; STATUS_ACCESS_VIOLATION (nothing copied).
  */
@@ -675,10 +679,17 @@ static kmemu_status kernel_copy(struct linux_machine *m, uint64_t kaddr, void *b
 		return STATUS_ACCESS_VIOLATION;
 	while (a < end) {
 		struct linux_buffer *b = linux_wds_kernel_find(m, a, 1);
+		uint64_t end;
 
-		if (!b)
+		if (b) {
+			a = (uint64_t)(uintptr_t)b->kaddr + b->view_size;
+			continue;
+		}
+		/* a section's system view: its committed (writable) pages */
+		end = linux_section_kernel_span(m, a, to_kernel);
+		if (!end)
 			return STATUS_ACCESS_VIOLATION;
-		a = (uint64_t)(uintptr_t)b->kaddr + b->view_size;
+		a = end;
 	}
 	if (to_kernel)
 		memcpy((void *)(uintptr_t)kaddr, buf, len);
@@ -860,7 +871,7 @@ static kmemu_status linux_stats_get(void *st, struct kmemu_stats *out)
 	out->handles_used = m->slots_used + m->n_handles;
 	out->processes = m->n_processes;
 	out->wds_buffers = m->n_buffers;
-	out->mappings = m->n_mappings + m->n_views + m->n_mdls;  /* + lock aliases */
+	out->mappings = m->n_mappings + m->n_views + m->n_kviews + m->n_mdls;
 	linux_unlock(m);
 	return STATUS_SUCCESS;
 }
@@ -903,35 +914,10 @@ static kmemu_status linux_check(void *st, const char **msg)
 	return ok ? STATUS_SUCCESS : STATUS_INTERNAL_ERROR;
 }
 
-/* ==== slots of versions 3 and 4: not served =============================================== */
-/* Kernel-space views and the Ex section services have no Linux counterpart
- * here (KMEMU_CAP_KERNEL_VIEWS and KMEMU_CAP_SECTIONS_EX stay clear, so the
- * api layer never calls these); each answers STATUS_NOT_SUPPORTED. */
-
-static kmemu_status linux_ob_reference(void *st, uintptr_t handle, uint32_t access, int type,
-				       int check_access, void **object, uint32_t *granted)
-{
-	(void)st, (void)handle, (void)access, (void)type, (void)check_access, (void)object, (void)granted;
-	return STATUS_NOT_SUPPORTED;
-}
-
-static kmemu_status linux_ob_dereference(void *st, void *object, int64_t *left)
-{
-	(void)st, (void)object, (void)left;
-	return STATUS_NOT_SUPPORTED;
-}
-
-static kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_size, void **base)
-{
-	(void)st, (void)section, (void)view_size, (void)base;
-	return STATUS_NOT_SUPPORTED;
-}
-
-static kmemu_status linux_section_unmap_system(void *st, void *base)
-{
-	(void)st, (void)base;
-	return STATUS_NOT_SUPPORTED;
-}
+/* ==== slots of version 4: not served ====================================================== */
+/* The Ex section services have no counterpart here (KMEMU_CAP_SECTIONS_EX
+ * stays clear, so the api layer never calls these); each answers
+ * STATUS_NOT_SUPPORTED. */
 
 static kmemu_status linux_section_map_ex(void *st, struct kmemu_section_map_args *a, uint64_t highest)
 {
@@ -954,14 +940,15 @@ static kmemu_status linux_views_same(void *st, uintptr_t addr1, uintptr_t addr2)
 /* ==== the ops table ======================================================================= */
 
 const struct kmemu_backend_ops kmemu__linux_ops = {
-	.version = 5,  /* WDS, sections (2), locked user ranges (5); 3 and 4 not served */
+	.version = 5,  /* WDS, sections (2), kernel views (3), locked user ranges (5); 4 not served */
 	.name = "linux",
 	.description = "thin backend on Linux: memfd+mmap+mlock2, hugetlb CONTIG, pagemap, "
 		       "forked agent processes, memfd sections",
 	/* at best; each ->open reports what this machine lacks */
 	.caps = KMEMU_CAP_WDS | KMEMU_CAP_PHYS | KMEMU_CAP_CONTIG | KMEMU_CAP_MULTI_PROCESS |
 		KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
-		KMEMU_CAP_SECTIONS | KMEMU_CAP_WDF | KMEMU_CAP_FLT | KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER,
+		KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_WDF | KMEMU_CAP_FLT |
+		KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER,
 	.app_data = NULL,
 	.open = linux_open,                          /* open */
 	.close = linux_close,                        /* close */
@@ -992,10 +979,10 @@ const struct kmemu_backend_ops kmemu__linux_ops = {
 	.process_open = linux_process_open,          /* process_open */
 	.process_create_child = linux_process_create_child, /* process_create_child */
 	.view_query = linux_view_query,              /* view_query */
-	.ob_reference = linux_ob_reference,          /* ob_reference (v3, not served) */
-	.ob_dereference = linux_ob_dereference,      /* ob_dereference (v3, not served) */
-	.section_map_system = linux_section_map_system,     /* (v3, not served) */
-	.section_unmap_system = linux_section_unmap_system, /* (v3, not served) */
+	.ob_reference = linux_ob_reference,          /* ob_reference */
+	.ob_dereference = linux_ob_dereference,      /* ob_dereference */
+	.section_map_system = linux_section_map_system,     /* section_map_system */
+	.section_unmap_system = linux_section_unmap_system, /* section_unmap_system */
 	.section_map_ex = linux_section_map_ex,      /* section_map_ex (v4, not served) */
 	.section_unmap_ex = linux_section_unmap_ex,  /* section_unmap_ex (v4, not served) */
 	.views_same = linux_views_same,              /* views_same (v4, not served) */

@@ -424,6 +424,8 @@ kmemu_status linux_section_open(void *st, uint32_t access, const uint16_t *name,
 
 /* ==== views ============================================================================ */
 
+static int kview_protect(struct linux_kview *k, uint64_t lo, uint64_t hi, int prot);
+
 /* Change the protection of view pages [lo, hi) (section pages) of @v.
  * Return: 0 or an errno. */
 static int view_protect(struct linux_view *v, uint64_t lo, uint64_t hi, int prot)
@@ -707,6 +709,16 @@ static int commit_range(struct linux_machine *m, struct linux_section *s, uint64
 			return err;
 		}
 	}
+	for (struct linux_kview *k = m->kviews; k; k = k->next) {
+		int err = k->sec == s ? kview_protect(k, first, first + n, k->prot) : 0;
+
+		if (err) {
+			commit_undo(m, s, first, n, *was);
+			kmemu__free(*was);
+			*was = NULL;
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -722,6 +734,9 @@ static void commit_undo(struct linux_machine *m, struct linux_section *s, uint64
 		for (struct linux_view *v = m->views; v; v = v->next)
 			if (v->sec == s && v->prot != PROT_NONE)
 				view_protect(v, first + i, first + i + 1, PROT_NONE);
+		for (struct linux_kview *k = m->kviews; k; k = k->next)
+			if (k->sec == s)
+				kview_protect(k, first + i, first + i + 1, PROT_NONE);
 		page_set(s, first + i, 0);
 		s->n_committed--;
 		m->section_pages--;
@@ -1025,6 +1040,366 @@ void linux_section_release_process(struct linux_machine *m, struct linux_proc *p
 	kmemu__free(p->handles);
 	p->handles = NULL;
 	p->n_handles = 0;
+}
+
+/* ==== kernel references and system-space views (version 3) ================================ */
+
+/* Record one reference on @obj.  Return: 0, or -1 (heap).  Lock held. */
+static int obref_add(struct linux_machine *m, void *obj, int is_section)
+{
+	for (size_t i = 0; i < m->n_obrefs; i++)
+		if (m->obrefs[i].obj == obj) {
+			m->obrefs[i].count++;
+			return 0;
+		}
+	if (m->n_obrefs == m->cap_obrefs) {
+		size_t cap = m->cap_obrefs ? m->cap_obrefs * 2 : 8;
+		struct linux_obref *a = kmemu__realloc(m->obrefs, cap * sizeof(*a));
+
+		if (!a)
+			return -1;
+		m->obrefs = a;
+		m->cap_obrefs = cap;
+	}
+	m->obrefs[m->n_obrefs++] = (struct linux_obref){ obj, is_section, 1 };
+	return 0;
+}
+
+/* Drop one reference of entry @i: its section's, or the process body.
+ * Return: the object's references left.  Lock held. */
+static int64_t obref_drop(struct linux_machine *m, size_t i)
+{
+	struct linux_obref e = m->obrefs[i];
+	int64_t left = 0;
+
+	if (--m->obrefs[i].count == 0) {
+		m->obrefs[i] = m->obrefs[--m->n_obrefs];
+		if (!m->n_obrefs) {
+			kmemu__free(m->obrefs);
+			m->obrefs = NULL;
+			m->cap_obrefs = 0;
+		}
+	}
+	if (e.is_section) {
+		struct linux_section *sec = e.obj;
+
+		left = (int64_t)sec->refs - 1;
+		section_put(m, sec);
+	} else {
+		kmemu__free(e.obj);
+	}
+	return left;
+}
+
+/**
+ * linux_ob_reference() - ObReferenceObjectByHandle (ops->ob_reference).
+ * @st:           the instance.
+ * @handle:       a handle of the current process; the process pseudo handle
+ *                names the current process.
+ * @access:       access the handle must grant when @check_access.
+ * @type:         KMEMU_OBTYPE_*.
+ * @check_access: 1 for UserMode callers.
+ * @object:       receives the body: the section itself, or a new process
+ *                body (each reference of a process gets its own).
+ * @granted:      receives the handle's granted access.
+ * Order: handle, type, access (Windows').
+ * Context: PASSIVE; takes the instance lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_HANDLE; STATUS_OBJECT_TYPE_MISMATCH;
+ * STATUS_ACCESS_DENIED; STATUS_NOT_SUPPORTED (the thread pseudo handle
+ * untyped: no thread objects); STATUS_INSUFFICIENT_RESOURCES (heap).
+ */
+kmemu_status linux_ob_reference(void *st, uintptr_t handle, uint32_t access, int type,
+				int check_access, void **object, uint32_t *granted)
+{
+	struct linux_machine *m = st;
+	struct linux_proc *cur;
+	struct linux_procobj *po = NULL;
+	struct linux_section *sec = NULL;
+	kmemu_pid pid = 0;
+	uint32_t g = PROCESS_ALL_ACCESS;
+	kmemu_status rc;
+	long i;
+
+	linux_lock(m);
+	cur = linux_current_process(m);
+	if (handle == PSEUDO_THREAD) {
+		rc = type == KMEMU_OBTYPE_ANY ? STATUS_NOT_SUPPORTED : STATUS_OBJECT_TYPE_MISMATCH;
+		goto out;
+	}
+	if (handle == PSEUDO_PROCESS) {
+		pid = cur->pid;
+	} else {
+		rc = STATUS_INVALID_HANDLE;
+		i = handle_decode(cur, handle);
+		if (i < 0)
+			goto out;
+		g = cur->handles[i].access;
+		if (cur->handles[i].type == LINUX_HANDLE_SECTION)
+			sec = cur->handles[i].sec;
+		else
+			pid = cur->handles[i].pid;
+	}
+	rc = STATUS_OBJECT_TYPE_MISMATCH;
+	if (type == KMEMU_OBTYPE_OTHER || (type == KMEMU_OBTYPE_SECTION && !sec) ||
+	    (type == KMEMU_OBTYPE_PROCESS && sec))
+		goto out;
+	rc = STATUS_ACCESS_DENIED;
+	if (check_access && (g & access) != access)
+		goto out;
+	rc = STATUS_INSUFFICIENT_RESOURCES;
+	if (!sec) {
+		po = kmemu__calloc(1, sizeof(*po));
+		if (!po)
+			goto out;
+		po->pid = pid;
+	}
+	if (obref_add(m, sec ? (void *)sec : (void *)po, sec != NULL)) {
+		kmemu__free(po);
+		goto out;
+	}
+	if (sec)
+		sec->refs++;
+	*object = sec ? (void *)sec : (void *)po;
+	*granted = g;
+	rc = STATUS_SUCCESS;
+out:
+	linux_unlock(m);
+	return rc;
+}
+
+/**
+ * linux_ob_dereference() - ObDereferenceObject (ops->ob_dereference).
+ * @left: receives the object's references left (0: it went).
+ * Context: takes the instance lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER when no reference from
+ * linux_ob_reference() is outstanding on @object (nothing is touched).
+ */
+kmemu_status linux_ob_dereference(void *st, void *object, int64_t *left)
+{
+	struct linux_machine *m = st;
+	kmemu_status rc = STATUS_INVALID_PARAMETER;
+
+	linux_lock(m);
+	for (size_t i = 0; i < m->n_obrefs; i++)
+		if (m->obrefs[i].obj == object) {
+			*left = obref_drop(m, i);
+			rc = STATUS_SUCCESS;
+			break;
+		}
+	linux_unlock(m);
+	return rc;
+}
+
+/* 1 when @s is a live section: some handle, view, system view or kernel
+ * reference holds it (a pointer is compared, never dereferenced first). */
+static int section_live(struct linux_machine *m, const void *s)
+{
+	for (size_t i = 0; i < m->n_obrefs; i++)
+		if (m->obrefs[i].is_section && m->obrefs[i].obj == s)
+			return 1;
+	for (const struct linux_kview *k = m->kviews; k; k = k->next)
+		if (k->sec == s)
+			return 1;
+	for (const struct linux_view *v = m->views; v; v = v->next)
+		if (v->sec == s)
+			return 1;
+	for (const struct linux_proc *p = m->procs; p; p = p->next)
+		for (uint32_t i = 0; i < p->n_handles; i++)
+			if (p->handles[i].type == LINUX_HANDLE_SECTION && p->handles[i].sec == s)
+				return 1;
+	return 0;
+}
+
+/* Protection of section pages [lo, hi) in system view @k.  Return: 0 or an errno. */
+static int kview_protect(struct linux_kview *k, uint64_t lo, uint64_t hi, int prot)
+{
+	if (hi > k->npages)
+		hi = k->npages;
+	if (hi <= lo)
+		return 0;
+	return rsys_mprotect(k->addr + lo * LINUX_PAGE_SIZE, (hi - lo) * LINUX_PAGE_SIZE, prot)
+		       ? errno
+		       : 0;
+}
+
+/**
+ * linux_section_map_system() - MmMapViewInSystemSpace (ops->section_map_system).
+ * @st:        the instance.
+ * @section:   a section body (looked up among the live sections first).
+ * @view_size: in: bytes, 0 = the whole section; out: mapped bytes (pages).
+ * @base:      receives the view, 64 KiB aligned, in the host.
+ * The view maps the section's memfd from offset 0, read-only for sections
+ * created without write access; uncommitted SEC_RESERVE pages stay
+ * PROT_NONE until a commit opens them in every view of the section.
+ * Context: PASSIVE / APC (checked by api/); takes the instance lock.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_PARAMETER_1 (no live section);
+ * STATUS_INVALID_VIEW_SIZE (larger than the section, or 65536 or more
+ * 64 KiB units); STATUS_INSUFFICIENT_RESOURCES (heap, host mmap).  The view
+ * holds a reference on the section until linux_section_unmap_system().
+ */
+kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_size, void **base)
+{
+	struct linux_machine *m = st;
+	struct linux_section *sec = section;
+	struct linux_kview *k = NULL;
+	uint64_t size, len;
+	uint8_t *res = MAP_FAILED, *at;
+	kmemu_status rc = STATUS_INVALID_PARAMETER_1;
+	int err = 0;
+
+	linux_lock(m);
+	if (!sec || !section_live(m, sec))
+		goto out;
+	rc = STATUS_INVALID_VIEW_SIZE;
+	size = *view_size ? *view_size : sec->size;
+	if (size > sec->size || (size + ALIGN_64K - 1) / ALIGN_64K >= 0x10000u)
+		goto out;
+	rc = STATUS_INSUFFICIENT_RESOURCES;
+	k = kmemu__calloc(1, sizeof(*k));
+	if (!k)
+		goto out;
+	k->sec = sec;
+	k->npages = (size + LINUX_PAGE_SIZE - 1) / LINUX_PAGE_SIZE;
+	len = k->npages * LINUX_PAGE_SIZE;
+	switch (sec->protect & 0xFFu) {
+	case PAGE_READONLY:
+	case PAGE_EXECUTE:
+	case PAGE_EXECUTE_READ:
+		k->prot = PROT_READ;
+		break;
+	default:
+		k->prot = PROT_READ | PROT_WRITE;
+	}
+	/* 64 KiB alignment: reserve with slack, keep the aligned part */
+	res = rsys_mmap(NULL, len + ALIGN_64K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		goto out;
+	at = (uint8_t *)(((uintptr_t)res + ALIGN_64K - 1) & ~(uintptr_t)(ALIGN_64K - 1));
+	if (rsys_mmap(at, len, sec->committed ? PROT_NONE : k->prot, MAP_SHARED | MAP_FIXED, sec->memfd,
+		      0) == MAP_FAILED)
+		goto out;
+	if (at > res)
+		rsys_munmap(res, (size_t)(at - res));
+	if (res + len + ALIGN_64K > at + len)
+		rsys_munmap(at + len, (size_t)(res + len + ALIGN_64K - (at + len)));
+	res = MAP_FAILED;
+	k->addr = at;
+	/* agents are forked from the host: they must not inherit it */
+	err = rsys_madvise(at, len, MADV_DONTFORK);
+	for (uint64_t i = 0; !err && sec->committed && i < k->npages;) {
+		uint64_t j = i;
+
+		if (!page_committed(sec, i)) {
+			i++;
+			continue;
+		}
+		while (j < k->npages && page_committed(sec, j))
+			j++;
+		err = kview_protect(k, i, j, k->prot);
+		i = j;
+	}
+	if (err) {
+		rsys_munmap(at, len);
+		goto out;
+	}
+	sec->refs++;
+	k->next = m->kviews;
+	m->kviews = k;
+	m->n_kviews++;
+	*view_size = len;
+	*base = at;
+	k = NULL;
+	rc = STATUS_SUCCESS;
+out:
+	if (res != MAP_FAILED)
+		rsys_munmap(res, len + ALIGN_64K);
+	kmemu__free(k);
+	linux_unlock(m);
+	return rc;
+}
+
+/* Unmap system view *@pp and unlink it.  Lock held. */
+static void kview_remove(struct linux_machine *m, struct linux_kview **pp)
+{
+	struct linux_kview *k = *pp;
+
+	*pp = k->next;
+	m->n_kviews--;
+	rsys_munmap(k->addr, k->npages * LINUX_PAGE_SIZE);
+	section_put(m, k->sec);
+	kmemu__free(k);
+}
+
+/**
+ * linux_section_unmap_system() - MmUnmapViewInSystemSpace
+ * (ops->section_unmap_system).
+ * @base: the view's base, or any address in its first 64 KiB (Windows finds
+ *        system views by address >> 16).
+ * Context: PASSIVE / APC (checked by api/); takes the instance lock.
+ * Return: STATUS_SUCCESS (the view's section reference is dropped);
+ * STATUS_NOT_MAPPED_VIEW.
+ */
+kmemu_status linux_section_unmap_system(void *st, void *base)
+{
+	struct linux_machine *m = st;
+	kmemu_status rc = STATUS_NOT_MAPPED_VIEW;
+
+	linux_lock(m);
+	for (struct linux_kview **pp = &m->kviews; *pp; pp = &(*pp)->next)
+		if ((uintptr_t)(*pp)->addr >> 16 == (uintptr_t)base >> 16) {
+			kview_remove(m, pp);
+			rc = STATUS_SUCCESS;
+			break;
+		}
+	linux_unlock(m);
+	return rc;
+}
+
+/**
+ * linux_section_kernel_span() - how far kernel code may copy from @addr in
+ * a system view: the end of the run of committed pages (for @write,
+ * writable ones) that holds @addr, or 0 when @addr is in none.
+ * Context: lock held.
+ */
+uint64_t linux_section_kernel_span(struct linux_machine *m, uint64_t addr, int write)
+{
+	for (const struct linux_kview *k = m->kviews; k; k = k->next) {
+		uint64_t lo = (uint64_t)(uintptr_t)k->addr, pg, end;
+
+		if (addr < lo || addr - lo >= k->npages * LINUX_PAGE_SIZE)
+			continue;
+		if (write && !(k->prot & PROT_WRITE))
+			return 0;
+		pg = (addr - lo) / LINUX_PAGE_SIZE;
+		for (end = pg; end < k->npages && page_committed(k->sec, end); end++)
+			;
+		return end > pg ? lo + end * LINUX_PAGE_SIZE : 0;
+	}
+	return 0;
+}
+
+/* 1 when [@addr, @addr + @len) overlaps a system view.  Lock held. */
+int linux_section_kview_overlaps(struct linux_machine *m, uint64_t addr, uint64_t len)
+{
+	for (const struct linux_kview *k = m->kviews; k; k = k->next) {
+		uint64_t lo = (uint64_t)(uintptr_t)k->addr;
+
+		if (addr < lo + k->npages * LINUX_PAGE_SIZE && lo < addr + len)
+			return 1;
+	}
+	return 0;
+}
+
+/**
+ * linux_section_release_kernel() - instance close: unmap every system view
+ * and drop every kernel reference a driver leaked.  Lock held.
+ */
+void linux_section_release_kernel(struct linux_machine *m)
+{
+	while (m->kviews)
+		kview_remove(m, &m->kviews);
+	while (m->n_obrefs)
+		obref_drop(m, m->n_obrefs - 1);
 }
 
 /* ==== checker ================================================================================== */

@@ -494,8 +494,9 @@ static int overlaps(uint64_t a, uint64_t alen, const void *p, uint64_t plen)
  * @addr: start.
  * @len:  bytes.
  *
- * Kernel views and the host aliases of agents' holdings live in the host's
- * address space but belong to "kernel space" and to other processes.
+ * Kernel views (of WDS buffers and sections) and the host aliases of
+ * agents' holdings live in the host's address space but belong to "kernel
+ * space" and to other processes.
  * Context: caller holds the instance lock.
  * Return: 1 if [addr, addr + len) overlaps one of them, else 0.
  */
@@ -511,7 +512,7 @@ int linux_wds_foreign(struct linux_machine *m, uint64_t addr, uint64_t len)
 			if (overlaps(addr, len, p->holds[i]->uaddr, p->holds[i]->buf->map_size))
 				return 1;
 	}
-	return 0;
+	return linux_section_kview_overlaps(m, addr, len);
 }
 
 /* 1 when one byte at @addr can be read in process @pid (0 = host). */
