@@ -334,7 +334,8 @@ static void test_linux_caps(void **state)
 	assert_true(caps & KMEMU_CAP_BUGCHECK);
 	assert_true(caps & KMEMU_CAP_VERIFIER);
 	assert_true(caps & KMEMU_CAP_KERNEL_VIEWS);
-	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_PLACEMENT | KMEMU_CAP_SECTIONS_EX));
+	assert_true(caps & KMEMU_CAP_SECTIONS_EX);
+	assert_false(ops->caps & (KMEMU_CAP_IRQL | KMEMU_CAP_PLACEMENT));
 	print_message("# linux caps here: contig %d, phys %d, multi-process %d\n",
 		      !!(caps & KMEMU_CAP_CONTIG), !!(caps & KMEMU_CAP_PHYS),
 		      !!(caps & KMEMU_CAP_MULTI_PROCESS));
@@ -1500,6 +1501,67 @@ static void test_linux_kernel_views_leaked(void **state)
 	assert_false(kt_probe(base, 0));  /* the view went with the instance */
 }
 
+/* The Ex services: a view placed below HighestEndingAddress, a
+ * MEM_PRESERVE_PLACEHOLDER unmap refused (no placeholders here), and
+ * NtAreMappedFilesTheSame telling views, other mapped memory and unmapped
+ * or kernel addresses apart, in the host and in an agent. */
+static void test_linux_sections_ex(void **state)
+{
+	static uint8_t host_data[16];
+	MEM_ADDRESS_REQUIREMENTS req = { NULL, (PVOID)(uintptr_t)0x7FFFFFFFull, 0 };
+	MEM_EXTENDED_PARAMETER xp;
+	WD_KERNEL_BUFFER *kb = NULL;
+	HANDLE s, t;
+	PVOID v = NULL, w = NULL, obj = NULL, k = NULL;
+	SIZE_T z = 0, ks = 0;
+	kmemu_pid self, agent;
+
+	(void)state;
+	KT_BEGIN();
+	memset(&xp, 0, sizeof(xp));
+	xp.Type = MemExtendedParameterAddressRequirements;
+	xp.Pointer = &req;
+	s = new_section(0x10000, SEC_COMMIT);
+	t = new_section(0x10000, SEC_COMMIT);
+	assert_status(NtMapViewOfSectionEx(s, ZwCurrentProcess(), &v, NULL, &z, 0, PAGE_READWRITE, &xp, 1),
+		      STATUS_SUCCESS);
+	assert_true((uintptr_t)v + z - 1 <= 0x7FFFFFFFull);
+	z = 0;
+	assert_status(ZwMapViewOfSection(t, ZwCurrentProcess(), &w, 0, 0, NULL, &z, ViewUnmap, 0,
+					 PAGE_READONLY), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferAlloc(PAGE, NC, &kb), WD_STATUS_SUCCESS);
+	assert_status(ObReferenceObjectByHandle(s, 0, NULL, KernelMode, &obj, NULL), STATUS_SUCCESS);
+	assert_status(MmMapViewInSystemSpace(obj, &k, &ks), STATUS_SUCCESS);
+	assert_status(NtAreMappedFilesTheSame(v, (uint8_t *)v + 0x1234), STATUS_SUCCESS);
+	assert_status(NtAreMappedFilesTheSame(v, w), STATUS_NOT_SAME_DEVICE);
+	assert_status(NtAreMappedFilesTheSame(v, (PVOID)(uintptr_t)kb->pUserAddr), STATUS_CONFLICTING_ADDRESSES);
+	assert_status(NtAreMappedFilesTheSame(v, host_data), STATUS_CONFLICTING_ADDRESSES);
+	assert_status(NtAreMappedFilesTheSame(v, k), STATUS_INVALID_ADDRESS);
+	assert_status(NtAreMappedFilesTheSame(v, (PVOID)(uintptr_t)kb->pKernelAddr), STATUS_INVALID_ADDRESS);
+	assert_status(NtAreMappedFilesTheSame(NULL, v), STATUS_INVALID_ADDRESS);
+	if (caps & KMEMU_CAP_MULTI_PROCESS) {
+		/* in an agent the host's views are not mapped */
+		assert_status(kmemu_process_current(&self), STATUS_SUCCESS);
+		agent = new_agent();
+		assert_status(kmemu_process_attach(agent, NULL), STATUS_SUCCESS);
+		assert_status(NtAreMappedFilesTheSame(v, v), STATUS_INVALID_ADDRESS);
+		assert_status(kmemu_process_attach(self, NULL), STATUS_SUCCESS);
+		assert_status(kmemu_process_destroy(agent), STATUS_SUCCESS);
+	}
+	assert_status(NtUnmapViewOfSectionEx(ZwCurrentProcess(), v, MEM_PRESERVE_PLACEHOLDER),
+		      STATUS_CONFLICTING_ADDRESSES);
+	assert_status(NtAreMappedFilesTheSame(v, v), STATUS_SUCCESS);  /* the view stayed */
+	assert_status(NtUnmapViewOfSectionEx(ZwCurrentProcess(), v, 0), STATUS_SUCCESS);
+	assert_status(NtUnmapViewOfSectionEx(ZwCurrentProcess(), v, 0), STATUS_NOT_MAPPED_VIEW);
+	assert_status(MmUnmapViewInSystemSpace(k), STATUS_SUCCESS);
+	ObDereferenceObject(obj);
+	assert_status(ZwUnmapViewOfSection(ZwCurrentProcess(), w), STATUS_SUCCESS);
+	assert_wd(WDS_SharedBufferFree(kb), WD_STATUS_SUCCESS);
+	assert_status(ZwClose(s), STATUS_SUCCESS);
+	assert_status(ZwClose(t), STATUS_SUCCESS);
+	KMEMU_TEST_CLEAN();
+}
+
 #define LINUX_TEST(f) cmocka_unit_test_teardown(f, test_teardown)
 
 int main(void)
@@ -1534,6 +1596,7 @@ int main(void)
 		LINUX_TEST(test_linux_mdl_revoke),
 		LINUX_TEST(test_linux_kernel_views),
 		LINUX_TEST(test_linux_kernel_views_leaked),
+		LINUX_TEST(test_linux_sections_ex),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -444,6 +444,9 @@ kmemu_status linux_section_open(void *st, uint32_t access, const uint16_t *name,
 				uint32_t obj_attributes, uintptr_t *handle);
 kmemu_status linux_section_map(void *st, struct kmemu_section_map_args *a);
 kmemu_status linux_section_unmap(void *st, uintptr_t process, uintptr_t base);
+kmemu_status linux_section_map_ex(void *st, struct kmemu_section_map_args *a, uint64_t highest);
+kmemu_status linux_section_unmap_ex(void *st, uintptr_t process, uintptr_t base, uint32_t flags);
+kmemu_status linux_views_same(void *st, uintptr_t addr1, uintptr_t addr2);
 kmemu_status linux_section_query(void *st, uintptr_t section, int cls, void *buf, size_t len,
 				 size_t *ret_len);
 kmemu_status linux_handle_close(void *st, uintptr_t handle);

@@ -220,8 +220,8 @@ static kmemu_status linux_open(const struct kmemu_backend_ops *ops, const struct
 	m->has_pfn = probe_pfn();
 	m->has_uring = linux_mdl_probe_uring();
 	m->caps = KMEMU_CAP_WDS | KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
-		  KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_WDF | KMEMU_CAP_FLT |
-		  KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER;
+		  KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_SECTIONS_EX | KMEMU_CAP_WDF |
+		  KMEMU_CAP_FLT | KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER;
 	if (probe_vm_readv())
 		m->caps |= KMEMU_CAP_MULTI_PROCESS;
 	if (m->has_hugetlb)
@@ -914,41 +914,18 @@ static kmemu_status linux_check(void *st, const char **msg)
 	return ok ? STATUS_SUCCESS : STATUS_INTERNAL_ERROR;
 }
 
-/* ==== slots of version 4: not served ====================================================== */
-/* The Ex section services have no counterpart here (KMEMU_CAP_SECTIONS_EX
- * stays clear, so the api layer never calls these); each answers
- * STATUS_NOT_SUPPORTED. */
-
-static kmemu_status linux_section_map_ex(void *st, struct kmemu_section_map_args *a, uint64_t highest)
-{
-	(void)st, (void)a, (void)highest;
-	return STATUS_NOT_SUPPORTED;
-}
-
-static kmemu_status linux_section_unmap_ex(void *st, uintptr_t process, uintptr_t base, uint32_t flags)
-{
-	(void)st, (void)process, (void)base, (void)flags;
-	return STATUS_NOT_SUPPORTED;
-}
-
-static kmemu_status linux_views_same(void *st, uintptr_t addr1, uintptr_t addr2)
-{
-	(void)st, (void)addr1, (void)addr2;
-	return STATUS_NOT_SUPPORTED;
-}
-
 /* ==== the ops table ======================================================================= */
 
 const struct kmemu_backend_ops kmemu__linux_ops = {
-	.version = 5,  /* WDS, sections (2), kernel views (3), locked user ranges (5); 4 not served */
+	.version = 5,  /* WDS, sections (2), kernel views (3), Ex views (4), locked user ranges (5) */
 	.name = "linux",
 	.description = "thin backend on Linux: memfd+mmap+mlock2, hugetlb CONTIG, pagemap, "
 		       "forked agent processes, memfd sections",
 	/* at best; each ->open reports what this machine lacks */
 	.caps = KMEMU_CAP_WDS | KMEMU_CAP_PHYS | KMEMU_CAP_CONTIG | KMEMU_CAP_MULTI_PROCESS |
 		KMEMU_CAP_FAULT_INJECT | KMEMU_CAP_KERNEL_ACCESS | KMEMU_CAP_CHECKERS |
-		KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_WDF | KMEMU_CAP_FLT |
-		KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER,
+		KMEMU_CAP_SECTIONS | KMEMU_CAP_KERNEL_VIEWS | KMEMU_CAP_SECTIONS_EX | KMEMU_CAP_WDF |
+		KMEMU_CAP_FLT | KMEMU_CAP_BUGCHECK | KMEMU_CAP_VERIFIER,
 	.app_data = NULL,
 	.open = linux_open,                          /* open */
 	.close = linux_close,                        /* close */
@@ -983,9 +960,9 @@ const struct kmemu_backend_ops kmemu__linux_ops = {
 	.ob_dereference = linux_ob_dereference,      /* ob_dereference */
 	.section_map_system = linux_section_map_system,     /* section_map_system */
 	.section_unmap_system = linux_section_unmap_system, /* section_unmap_system */
-	.section_map_ex = linux_section_map_ex,      /* section_map_ex (v4, not served) */
-	.section_unmap_ex = linux_section_unmap_ex,  /* section_unmap_ex (v4, not served) */
-	.views_same = linux_views_same,              /* views_same (v4, not served) */
+	.section_map_ex = linux_section_map_ex,      /* section_map_ex */
+	.section_unmap_ex = linux_section_unmap_ex,  /* section_unmap_ex */
+	.views_same = linux_views_same,              /* views_same */
 	.mdl_probe_lock = linux_mdl_probe_lock,      /* mdl_probe_lock */
 	.mdl_unlock = linux_mdl_unlock,              /* mdl_unlock */
 	.mdl_revoke = linux_mdl_revoke,              /* mdl_revoke */

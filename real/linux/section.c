@@ -762,9 +762,30 @@ static void commit_undo(struct linux_machine *m, struct linux_section *s, uint64
  * Return: STATUS_SUCCESS or the statuses above; STATUS_INSUFFICIENT_RESOURCES
  * (heap, fds); STATUS_PROCESS_IS_TERMINATING (the agent is gone).
  */
+static kmemu_status section_map_common(struct linux_machine *m, struct kmemu_section_map_args *a,
+					uint64_t highest);
+
 kmemu_status linux_section_map(void *st, struct kmemu_section_map_args *a)
 {
-	struct linux_machine *m = st;
+	return section_map_common(st, a, 0);
+}
+
+/**
+ * linux_section_map_ex() - NtMapViewOfSectionEx (ops->section_map_ex):
+ * linux_section_map()'s path with the view's last byte at or below
+ * @highest (0 = no limit); no room there is STATUS_NO_MEMORY.
+ * Context: PASSIVE; takes the instance lock.
+ * Return: as linux_section_map().
+ */
+kmemu_status linux_section_map_ex(void *st, struct kmemu_section_map_args *a, uint64_t highest)
+{
+	return section_map_common(st, a, highest);
+}
+
+/* The map path of both calls; @highest limits the placement (0: none). */
+static kmemu_status section_map_common(struct linux_machine *m, struct kmemu_section_map_args *a,
+					uint64_t highest)
+{
 	struct linux_proc *cur, *p;
 	struct linux_section *s;
 	struct linux_view *v = NULL;
@@ -780,6 +801,8 @@ kmemu_status linux_section_map(void *st, struct kmemu_section_map_args *a)
 	rc = kmemu__section_map_range(a, kmemu__section_user_range_bad(a->base, a->view_size), &last);
 	if (rc)
 		goto out;
+	if (highest && highest < last)  /* NtMapViewOfSectionEx's HighestEndingAddress */
+		last = (uintptr_t)highest;
 	/* 7, 8 */
 	rc = ref_process(m, cur, a->process, PROCESS_VM_OPERATION, &p);
 	if (rc)
@@ -844,9 +867,32 @@ out:
  * Context: PASSIVE; takes the instance lock.
  * Return: STATUS_SUCCESS; STATUS_NOT_MAPPED_VIEW; the process-handle statuses.
  */
+static kmemu_status section_unmap_common(struct linux_machine *m, uintptr_t process,
+					  uintptr_t base, uint32_t flags);
+
 kmemu_status linux_section_unmap(void *st, uintptr_t process, uintptr_t base)
 {
-	struct linux_machine *m = st;
+	return section_unmap_common(st, process, base, 0);
+}
+
+/**
+ * linux_section_unmap_ex() - NtUnmapViewOfSectionEx (ops->section_unmap_ex):
+ * linux_section_unmap(), then, once the view is found,
+ * MEM_PRESERVE_PLACEHOLDER is STATUS_CONFLICTING_ADDRESSES (no view here
+ * replaced a placeholder) and the view stays.  MEM_UNMAP_WITH_TRANSIENT_BOOST
+ * is a scheduling hint: ignored.
+ * Context: PASSIVE; takes the instance lock.
+ * Return: as linux_section_unmap(); STATUS_CONFLICTING_ADDRESSES.
+ */
+kmemu_status linux_section_unmap_ex(void *st, uintptr_t process, uintptr_t base, uint32_t flags)
+{
+	return section_unmap_common(st, process, base, flags);
+}
+
+/* The unmap path of both calls. */
+static kmemu_status section_unmap_common(struct linux_machine *m, uintptr_t process,
+					  uintptr_t base, uint32_t flags)
+{
 	struct linux_proc *p;
 	struct linux_view *v;
 	kmemu_status rc = STATUS_NOT_MAPPED_VIEW;
@@ -861,9 +907,72 @@ kmemu_status linux_section_unmap(void *st, uintptr_t process, uintptr_t base)
 	rc = STATUS_NOT_MAPPED_VIEW;
 	if (!v)
 		goto out;
+	rc = STATUS_CONFLICTING_ADDRESSES;
+	if (flags & MEM_PRESERVE_PLACEHOLDER)
+		goto out;
 	view_remove(m, v);
 	rc = STATUS_SUCCESS;
 out:
+	linux_unlock(m);
+	return rc;
+}
+
+/* What @addr is in the current process @p for NtAreMappedFilesTheSame: 0
+ * and *@view (a view of @p); 1 (mapped memory that is no view: a WDS
+ * holding, or memory the process can read - for the host its program, for
+ * an agent the image it was forked with); 2 (not mapped: NULL, the kernel
+ * range, kernel views, other processes' views and holdings, nothing
+ * there).  Lock held. */
+static int addr_class(struct linux_machine *m, struct linux_proc *p, uintptr_t addr,
+		      struct linux_view **view)
+{
+	uint8_t byte;
+	struct iovec local = { &byte, 1 }, remote = { (void *)addr, 1 };
+
+	if (!addr || kmemu__section_user_range_bad(addr, 1))
+		return 2;
+	*view = view_find(m, p, addr);
+	if (*view)
+		return 0;
+	for (size_t i = 0; i < p->n_holds; i++) {
+		uintptr_t lo = (uintptr_t)p->holds[i]->uaddr;
+
+		if (addr >= lo && addr - lo < p->holds[i]->buf->map_size)
+			return 1;
+	}
+	if (p->is_initial && linux_wds_foreign(m, addr, 1))
+		return 2;
+	return rsys_process_vm_readv(p->is_initial ? rsys_getpid() : (pid_t)p->pid, &local, 1, &remote,
+				     1, 0) == 1 ? 1 : 2;
+}
+
+/**
+ * linux_views_same() - NtAreMappedFilesTheSame in the current process
+ * (ops->views_same).
+ * Wine's order: either address not mapped -> STATUS_INVALID_ADDRESS; either
+ * mapped but no view -> STATUS_CONFLICTING_ADDRESSES; the same view ->
+ * STATUS_SUCCESS; two views -> STATUS_NOT_SAME_DEVICE (all data views).
+ * Context: PASSIVE; takes the instance lock.
+ * Return: the statuses above.
+ */
+kmemu_status linux_views_same(void *st, uintptr_t addr1, uintptr_t addr2)
+{
+	struct linux_machine *m = st;
+	struct linux_proc *p;
+	struct linux_view *v1 = NULL, *v2 = NULL;
+	kmemu_status rc;
+	int c1, c2;
+
+	linux_lock(m);
+	p = linux_current_process(m);
+	c1 = addr_class(m, p, addr1, &v1);
+	c2 = addr_class(m, p, addr2, &v2);
+	if (c1 == 2 || c2 == 2)
+		rc = STATUS_INVALID_ADDRESS;
+	else if (c1 == 1 || c2 == 1)
+		rc = STATUS_CONFLICTING_ADDRESSES;
+	else
+		rc = v1 == v2 ? STATUS_SUCCESS : STATUS_NOT_SAME_DEVICE;
 	linux_unlock(m);
 	return rc;
 }
