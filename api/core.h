@@ -121,6 +121,15 @@ kmemu_status kmemu__section_view_size(uint64_t sec_size, uint64_t offset, uint64
 				      uint64_t commit_size, uint64_t *npages);
 /* PROT_* of a Win32Protect; *@is_private for copy on write. */
 int kmemu__section_host_prot(uint32_t protect, int *is_private);
+/* PROT_* of a system-space view of a @sec_protect section. */
+int kmemu__section_kernel_prot(uint32_t sec_protect);
+/* MmMapViewInSystemSpace's size rule: INVALID_VIEW_SIZE; *@npages. */
+kmemu_status kmemu__section_system_size(uint64_t sec_size, uint64_t view_size, uint64_t *npages);
+/* What an address is for NtAreMappedFilesTheSame, and the answer for two. */
+#define KMEMU__ADDR_VIEW 0      /* a view of the current process */
+#define KMEMU__ADDR_MAPPED 1    /* memory of the process that is no view */
+#define KMEMU__ADDR_UNMAPPED 2  /* nothing of the process */
+kmemu_status kmemu__section_views_same(int class1, int class2, int same);
 /* SECTION_MAP_* access a Win32Protect needs. */
 uint32_t kmemu__section_access_for(uint32_t protect);
 /* 1 when view protection @protect is allowed on a @sec_protect section. */

@@ -247,6 +247,61 @@ int kmemu__section_host_prot(uint32_t protect, int *is_private)
 }
 
 /**
+ * kmemu__section_kernel_prot() - host protection (PROT_*) of a system-space
+ * view of a section with protection @sec_protect: read-only for sections
+ * created without write access, read/write (shared: writes reach the
+ * section) for the others, WRITECOPY ones included.
+ * Context: any.
+ */
+int kmemu__section_kernel_prot(uint32_t sec_protect)
+{
+	switch (sec_protect & 0xFFu) {
+	case PAGE_READONLY:
+	case PAGE_EXECUTE:
+	case PAGE_EXECUTE_READ:
+		return PROT_READ;
+	default:
+		return PROT_READ | PROT_WRITE;
+	}
+}
+
+/**
+ * kmemu__section_system_size() - the size rule of MmMapViewInSystemSpace.
+ * @sec_size:  the section's size.
+ * @view_size: bytes asked, 0 = the whole section.
+ * @npages:    receives the view's pages.
+ * Context: any.
+ * Return: STATUS_SUCCESS; STATUS_INVALID_VIEW_SIZE (larger than the section,
+ * or 65536 or more 64 KiB units).
+ */
+kmemu_status kmemu__section_system_size(uint64_t sec_size, uint64_t view_size, uint64_t *npages)
+{
+	uint64_t size = view_size ? view_size : sec_size;
+
+	if (size > sec_size || (size + 0xFFFFu) / 0x10000u >= 0x10000u)
+		return STATUS_INVALID_VIEW_SIZE;
+	*npages = (size + 0xFFFu) / 0x1000u;
+	return STATUS_SUCCESS;
+}
+
+/**
+ * kmemu__section_views_same() - NtAreMappedFilesTheSame's answer in Wine's
+ * order from what each address is (KMEMU__ADDR_*): either not mapped ->
+ * STATUS_INVALID_ADDRESS; either mapped but no view ->
+ * STATUS_CONFLICTING_ADDRESSES; the same view (@same) -> STATUS_SUCCESS;
+ * two views -> STATUS_NOT_SAME_DEVICE (data views never match).
+ * Context: any.
+ */
+kmemu_status kmemu__section_views_same(int class1, int class2, int same)
+{
+	if (class1 == KMEMU__ADDR_UNMAPPED || class2 == KMEMU__ADDR_UNMAPPED)
+		return STATUS_INVALID_ADDRESS;
+	if (class1 == KMEMU__ADDR_MAPPED || class2 == KMEMU__ADDR_MAPPED)
+		return STATUS_CONFLICTING_ADDRESSES;
+	return same ? STATUS_SUCCESS : STATUS_NOT_SAME_DEVICE;
+}
+
+/**
  * kmemu__section_access_for() - section access a mapping protection needs
  * (WRK MmMakeSectionAccess).
  * @protect: Win32Protect.

@@ -933,11 +933,12 @@ out:
 }
 
 /* What @addr is in the current process @p for NtAreMappedFilesTheSame:
- * 0 and *@view (a view of @p), 1 (mapped memory that is no view: an area of
- * @p's reservation such as a WDS user view, or readable host memory outside
- * every reservation - the host program is part of every emulated process), 2
- * (not mapped: NULL, the kernel range, free reserved space, another
- * process's reservation or view, unmapped host memory).  Lock held. */
+ * KMEMU__ADDR_VIEW and *@view (a view of @p), KMEMU__ADDR_MAPPED (memory
+ * that is no view: an area of @p's reservation such as a WDS user view, or
+ * readable host memory outside every reservation - the host program is
+ * part of every emulated process), KMEMU__ADDR_UNMAPPED (not mapped: NULL,
+ * the kernel range, free reserved space, another process's reservation or
+ * view, unmapped host memory).  Lock held. */
 static int section_addr_class(struct emu_machine *m, struct emu_process *p, uintptr_t addr,
 			      long *view)
 {
@@ -945,25 +946,25 @@ static int section_addr_class(struct emu_machine *m, struct emu_process *p, uint
 	struct iovec local, remote;
 
 	if (!addr || section_in_kernel(m, addr, 1))
-		return 2;
+		return KMEMU__ADDR_UNMAPPED;
 	*view = section_view_find(p, addr);
 	if (*view >= 0)
-		return 0;
+		return KMEMU__ADDR_VIEW;
 	if (vm_contains(&p->user, (const void *)addr))
-		return vm_lookup(&p->user, (const void *)addr) ? 1 : 2;
+		return vm_lookup(&p->user, (const void *)addr) ? KMEMU__ADDR_MAPPED : KMEMU__ADDR_UNMAPPED;
 	for (struct emu_process *q = m->procs; q; q = q->next)
 		if (q != p && (vm_contains(&q->user, (const void *)addr) ||
 			       section_view_find(q, addr) >= 0))
-			return 2;
+			return KMEMU__ADDR_UNMAPPED;
 	if (mincore((void *)(addr & ~(uintptr_t)(EMU_PAGE_SIZE - 1)), 1, &vec))
-		return 2;  /* ENOMEM: nothing mapped there */
+		return KMEMU__ADDR_UNMAPPED;  /* ENOMEM: nothing mapped there */
 	/* a PROT_NONE host range (a sanitizer's shadow gap, a guard) is no
 	 * memory of the process either: only a readable page counts */
 	local.iov_base = &byte;
 	local.iov_len = 1;
 	remote.iov_base = (void *)addr;
 	remote.iov_len = 1;
-	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1 ? 1 : 2;
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1 ? KMEMU__ADDR_MAPPED : KMEMU__ADDR_UNMAPPED;
 }
 
 /**
@@ -991,12 +992,7 @@ kmemu_status emu_views_same(void *st, uintptr_t addr1, uintptr_t addr2)
 	p = emu_current_process(m);
 	c1 = section_addr_class(m, p, addr1, &v1);
 	c2 = section_addr_class(m, p, addr2, &v2);
-	if (c1 == 2 || c2 == 2)
-		rc = STATUS_INVALID_ADDRESS;
-	else if (c1 == 1 || c2 == 1)
-		rc = STATUS_CONFLICTING_ADDRESSES;
-	else
-		rc = v1 == v2 ? STATUS_SUCCESS : STATUS_NOT_SAME_DEVICE;
+	rc = kmemu__section_views_same(c1, c2, v1 == v2);
 	emu_unlock(m);
 	return rc;
 }
@@ -1426,21 +1422,6 @@ kmemu_status emu_ob_dereference(void *st, void *object, int64_t *left)
 	return rc;
 }
 
-/* Host protection of a system-space view: read-only for the sections created
- * without write access, read/write (shared, writes reach the section) for
- * the others, WRITECOPY ones included. */
-static int section_kernel_prot(uint32_t sec_protect)
-{
-	switch (sec_protect & 0xFFu) {
-	case PAGE_READONLY:
-	case PAGE_EXECUTE:
-	case PAGE_EXECUTE_READ:
-		return PROT_READ;
-	default:
-		return PROT_READ | PROT_WRITE;
-	}
-}
-
 /* First 64 KiB aligned (in absolute terms) free offset for @len bytes in
  * @vs, guards kept.  Return: 1 and *@off, or 0. */
 static int section_find_kernel(const struct vm_space *vs, uint64_t len, uint64_t *off)
@@ -1524,7 +1505,7 @@ kmemu_status emu_section_map_system(void *st, void *section, uint64_t *view_size
 	struct emu_section *s;
 	struct section_map *map = NULL;
 	struct section_view *view = NULL;
-	uint64_t size, npages, off;
+	uint64_t npages, off;
 	kmemu_status rc = STATUS_INVALID_PARAMETER_1;
 
 	emu_lock(m);
@@ -1532,11 +1513,9 @@ kmemu_status emu_section_map_system(void *st, void *section, uint64_t *view_size
 		;
 	if (!s)
 		goto out;
-	rc = STATUS_INVALID_VIEW_SIZE;
-	size = *view_size ? *view_size : s->size;
-	if (size > s->size || (size + ALIGN_64K - 1) / ALIGN_64K >= 0x10000u)
+	rc = kmemu__section_system_size(s->size, *view_size, &npages);
+	if (rc)
 		goto out;
-	npages = (size + EMU_PAGE_SIZE - 1) >> EMU_PAGE_SHIFT;
 	rc = STATUS_INSUFFICIENT_RESOURCES;
 	if (section_kviews_reserve(m))
 		goto out;
@@ -1547,7 +1526,7 @@ kmemu_status emu_section_map_system(void *st, void *section, uint64_t *view_size
 	map->sec = s;
 	map->first_page = 0;
 	map->npages = npages;
-	map->prot = section_kernel_prot(s->protect);
+	map->prot = kmemu__section_kernel_prot(s->protect);
 	rc = STATUS_NO_MEMORY;
 	if (!section_find_kernel(&m->vmalloc, npages << EMU_PAGE_SHIFT, &off))
 		goto out;

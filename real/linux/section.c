@@ -917,12 +917,12 @@ out:
 	return rc;
 }
 
-/* What @addr is in the current process @p for NtAreMappedFilesTheSame: 0
- * and *@view (a view of @p); 1 (mapped memory that is no view: a WDS
- * holding, or memory the process can read - for the host its program, for
- * an agent the image it was forked with); 2 (not mapped: NULL, the kernel
- * range, kernel views, other processes' views and holdings, nothing
- * there).  Lock held. */
+/* What @addr is in the current process @p for NtAreMappedFilesTheSame:
+ * KMEMU__ADDR_VIEW and *@view (a view of @p); KMEMU__ADDR_MAPPED (memory
+ * that is no view: a WDS holding, or memory the process can read - for the
+ * host its program, for an agent the image it was forked with);
+ * KMEMU__ADDR_UNMAPPED (NULL, the kernel range, kernel views, other
+ * processes' views and holdings, nothing there).  Lock held. */
 static int addr_class(struct linux_machine *m, struct linux_proc *p, uintptr_t addr,
 		      struct linux_view **view)
 {
@@ -930,20 +930,20 @@ static int addr_class(struct linux_machine *m, struct linux_proc *p, uintptr_t a
 	struct iovec local = { &byte, 1 }, remote = { (void *)addr, 1 };
 
 	if (!addr || kmemu__section_user_range_bad(addr, 1))
-		return 2;
+		return KMEMU__ADDR_UNMAPPED;
 	*view = view_find(m, p, addr);
 	if (*view)
-		return 0;
+		return KMEMU__ADDR_VIEW;
 	for (size_t i = 0; i < p->n_holds; i++) {
 		uintptr_t lo = (uintptr_t)p->holds[i]->uaddr;
 
 		if (addr >= lo && addr - lo < p->holds[i]->buf->map_size)
-			return 1;
+			return KMEMU__ADDR_MAPPED;
 	}
 	if (p->is_initial && linux_wds_foreign(m, addr, 1))
-		return 2;
+		return KMEMU__ADDR_UNMAPPED;
 	return rsys_process_vm_readv(p->is_initial ? rsys_getpid() : (pid_t)p->pid, &local, 1, &remote,
-				     1, 0) == 1 ? 1 : 2;
+				     1, 0) == 1 ? KMEMU__ADDR_MAPPED : KMEMU__ADDR_UNMAPPED;
 }
 
 /**
@@ -967,12 +967,7 @@ kmemu_status linux_views_same(void *st, uintptr_t addr1, uintptr_t addr2)
 	p = linux_current_process(m);
 	c1 = addr_class(m, p, addr1, &v1);
 	c2 = addr_class(m, p, addr2, &v2);
-	if (c1 == 2 || c2 == 2)
-		rc = STATUS_INVALID_ADDRESS;
-	else if (c1 == 1 || c2 == 1)
-		rc = STATUS_CONFLICTING_ADDRESSES;
-	else
-		rc = v1 == v2 ? STATUS_SUCCESS : STATUS_NOT_SAME_DEVICE;
+	rc = kmemu__section_views_same(c1, c2, v1 == v2);
 	linux_unlock(m);
 	return rc;
 }
@@ -1351,7 +1346,7 @@ kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_si
 	struct linux_machine *m = st;
 	struct linux_section *sec = section;
 	struct linux_kview *k = NULL;
-	uint64_t size, len;
+	uint64_t npages, len = 0;
 	uint8_t *res = MAP_FAILED, *at;
 	kmemu_status rc = STATUS_INVALID_PARAMETER_1;
 	int err = 0;
@@ -1359,26 +1354,17 @@ kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_si
 	linux_lock(m);
 	if (!sec || !section_live(m, sec))
 		goto out;
-	rc = STATUS_INVALID_VIEW_SIZE;
-	size = *view_size ? *view_size : sec->size;
-	if (size > sec->size || (size + ALIGN_64K - 1) / ALIGN_64K >= 0x10000u)
+	rc = kmemu__section_system_size(sec->size, *view_size, &npages);
+	if (rc)
 		goto out;
 	rc = STATUS_INSUFFICIENT_RESOURCES;
 	k = kmemu__calloc(1, sizeof(*k));
 	if (!k)
 		goto out;
 	k->sec = sec;
-	k->npages = (size + LINUX_PAGE_SIZE - 1) / LINUX_PAGE_SIZE;
-	len = k->npages * LINUX_PAGE_SIZE;
-	switch (sec->protect & 0xFFu) {
-	case PAGE_READONLY:
-	case PAGE_EXECUTE:
-	case PAGE_EXECUTE_READ:
-		k->prot = PROT_READ;
-		break;
-	default:
-		k->prot = PROT_READ | PROT_WRITE;
-	}
+	k->npages = npages;
+	len = npages * LINUX_PAGE_SIZE;
+	k->prot = kmemu__section_kernel_prot(sec->protect);
 	/* 64 KiB alignment: reserve with slack, keep the aligned part */
 	res = rsys_mmap(NULL, len + ALIGN_64K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (res == MAP_FAILED)
