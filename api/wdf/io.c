@@ -383,7 +383,7 @@ kmemu_status kmemu_io_wait(struct kmemu_io_op *op, uint64_t *information)
 	if (!irp)
 		return STATUS_INVALID_PARAMETER;
 	pthread_mutex_lock(&irp->lock);
-	while (!irp->done)
+	while (!irp->done || irp->cancel_busy)
 		pthread_cond_wait(&irp->done_cv, &irp->lock);
 	pthread_mutex_unlock(&irp->lock);
 	rc = irp->status;
@@ -391,6 +391,34 @@ kmemu_status kmemu_io_wait(struct kmemu_io_op *op, uint64_t *information)
 		*information = irp->information;
 	irp_free(irp);
 	return rc;
+}
+
+/* kmemu_io_cancel() - see <kmemu/wdfio.h>: IoCancelIrp on a pending IRP. */
+kmemu_status kmemu_io_cancel(struct kmemu_io_op *op)
+{
+	struct kmemu__irp *irp = (struct kmemu__irp *)op;
+	void (*cancel)(struct kmemu__irp *irp);
+
+	if (!irp)
+		return STATUS_INVALID_PARAMETER;
+	pthread_mutex_lock(&irp->lock);
+	if (irp->done) {
+		pthread_mutex_unlock(&irp->lock);
+		return STATUS_NOT_FOUND;
+	}
+	irp->cancel = 1;
+	irp->cancel_busy++;
+	pthread_mutex_unlock(&irp->lock);
+	/* the device's cancel routine may complete the IRP: kmemu_io_wait
+	 * keeps it until cancel_busy drops */
+	cancel = irp->dev->cancel;
+	if (cancel)
+		cancel(irp);
+	pthread_mutex_lock(&irp->lock);
+	irp->cancel_busy--;
+	pthread_cond_broadcast(&irp->done_cv);
+	pthread_mutex_unlock(&irp->lock);
+	return STATUS_SUCCESS;
 }
 
 /* kmemu_io_call() - see <kmemu/wdfio.h>. */

@@ -180,6 +180,7 @@ NTSTATUS WdfDeviceCreate(PWDFDEVICE_INIT *DeviceInit, PWDF_OBJECT_ATTRIBUTES Dev
 	d->io->io_type = (int)init->io_type;
 	d->io->b = init->g->inst->backend;
 	d->io->dispatch = kmemu__fx_dispatch;
+	d->io->cancel = kmemu__fx_cancel;
 	d->io->ctx = d;
 	/* a PnP device is started at once; a control device at
 	 * WdfControlFinishInitializing */

@@ -60,6 +60,8 @@ struct kmemu__irp {
 	NTSTATUS status;            /* IoStatus.Status */
 	uintptr_t information;      /* IoStatus.Information */
 	struct kmemu_backend *b;    /* the instance it was sent on */
+	int cancel;                 /* Irp->Cancel: kmemu_io_cancel ran */
+	unsigned cancel_busy;       /* cancels in progress: the IRP stays until they end */
 };
 
 /* A device the I/O manager can open by name. */
@@ -70,6 +72,8 @@ struct kmemu__io_device {
 	struct kmemu_backend *b;    /* the instance it lives in */
 	/* IoCallDriver: STATUS_PENDING, or the status after completing @irp. */
 	NTSTATUS (*dispatch)(struct kmemu__io_device *dev, struct kmemu__irp *irp);
+	/* IoCancelIrp's cancel routine: act on @irp's cancel (may complete it). */
+	void (*cancel)(struct kmemu__irp *irp);
 	void *ctx;                  /* the framework's device, NULL once it is gone */
 	uint32_t refs;              /* the framework's + open files + IRPs in flight */
 	int gone;                   /* unregistered: no new opens or IRPs */

@@ -80,21 +80,38 @@ static struct kmemu__fx_request *request_get(WDFREQUEST h, const char *fn)
 
 static void queue_unlink(struct kmemu__fx_request *r);
 
-/* Dispose of a request whose IRP never completed (the device or driver
- * goes with it queued): the I/O manager sees STATUS_CANCELLED. */
-static void request_dispose(struct kmemu_wdf_object *o)
+/* The tag of the reference a cancelable request holds on itself. */
+static const char cancel_tag[] = "WdfRequestMarkCancelable";
+
+/* A request whose IRP never completed goes (the device or driver goes with
+ * it queued or owned): the I/O manager sees STATUS_CANCELLED.  A request
+ * still marked cancelable is not shown to its EvtRequestCancel (README
+ * "KMDF request decisions"); its cancel reference is dropped when @unref. */
+static void request_gone(struct kmemu__fx_request *r, int unref)
 {
-	struct kmemu__fx_request *r = (struct kmemu__fx_request *)o;
 	struct kmemu__irp *irp;
+	int marked;
 
 	pthread_mutex_lock(&kmemu__fx_lock);
 	queue_unlink(r);
 	irp = r->irp;
 	r->irp = NULL;
+	if (irp)
+		irp->fx = NULL;
 	r->completed = 1;
+	marked = r->cancel_state == KMEMU_FX_CANCEL_MARKED;
+	r->cancel_state = KMEMU_FX_CANCEL_NONE;
+	r->cancel_fn = NULL;
 	pthread_mutex_unlock(&kmemu__fx_lock);
 	if (irp)
 		kmemu__irp_complete(irp, STATUS_CANCELLED, 0);
+	if (marked && unref)
+		kmemu__wdf_object_unref(&r->obj, cancel_tag, __LINE__, __FILE__, cancel_tag);
+}
+
+static void request_dispose(struct kmemu_wdf_object *o)
+{
+	request_gone((struct kmemu__fx_request *)o, 1);
 }
 
 /* the request object goes: its locked ranges forget it (their memory may outlive it) */
@@ -102,7 +119,7 @@ static void request_destroy(struct kmemu_wdf_object *o)
 {
 	struct kmemu__fx_request *r = (struct kmemu__fx_request *)o;
 
-	request_dispose(o);
+	request_gone(r, 0);  /* reaped or freed: no reference to drop */
 	pthread_mutex_lock(&kmemu__fx_lock);
 	for (struct kmemu__fx_lock *l = r->locks; l; l = l->next)
 		l->req = NULL;
@@ -145,7 +162,9 @@ NTSTATUS kmemu__fx_request_new(struct kmemu__fx_device *d, struct kmemu__irp *ir
 	st = kmemu__wdf_object_commit(&r->obj, NULL, &d->obj, "kmemu I/O dispatch", NULL);
 	if (st)
 		return st;
+	pthread_mutex_lock(&kmemu__fx_lock);
 	irp->fx = r;
+	pthread_mutex_unlock(&kmemu__fx_lock);
 	*out = r;
 	return STATUS_SUCCESS;
 }
@@ -255,6 +274,8 @@ static void queue_add(struct kmemu__fx_queue *q, struct kmemu__fx_request *r)
 
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->queue = q;
+	if (r->owned)
+		r->presented = 1;  /* requeued by the driver */
 	r->owned = 0;
 	if (q->config.DispatchType == WdfIoQueueDispatchParallel ||
 	    (q->config.DispatchType == WdfIoQueueDispatchSequential && !q->active)) {
@@ -424,6 +445,14 @@ NTSTATUS WdfRequestForwardToIoQueue(WDFREQUEST Request, WDFQUEUE DestinationQueu
 	from = r->queue;
 	if (!r->owned || r->completed || q == from || q->dev != r->dev || q->detached) {
 		pthread_mutex_unlock(&kmemu__fx_lock);
+		return STATUS_INVALID_DEVICE_REQUEST;
+	}
+	if (r->cancel_state != KMEMU_FX_CANCEL_NONE) {
+		/* a forwarded request cannot be cancelable (unmark it first) */
+		pthread_mutex_unlock(&kmemu__fx_lock);
+		if (r->obj.globals->verifier)
+			kmemu__wdf_dbg_break(r->obj.globals, fn, "request %p is cancelable",
+					     (void *)Request);
 		return STATUS_INVALID_DEVICE_REQUEST;
 	}
 	if (from && from->active == r)
@@ -875,7 +904,7 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 	struct kmemu__irp *irp;
 	const char *buf_rule, *mem_rule;
 	uint32_t buf_id;
-	int owned, completed, checked;
+	int owned, completed, checked, marked;
 	size_t limit;
 	long refs;
 
@@ -901,6 +930,14 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 	}
 	if (set_info)                                                        /* step 3 */
 		r->information = info;
+	pthread_mutex_lock(&kmemu__fx_lock);
+	marked = r->cancel_state == KMEMU_FX_CANCEL_MARKED && !r->canceled;
+	pthread_mutex_unlock(&kmemu__fx_lock);
+	if (g->verifier && marked)                                           /* step 4 */
+		kmemu__wdf_dbg_break(g, fn,
+				     "request %p completed while marked cancelable: call "
+				     "WdfRequestUnmarkCancelable first (it races with the cancel)",
+				     (void *)Request);
 	limit = info_limit(r, &checked);                                     /* step 4 */
 	if (g->verifier && checked && NT_SUCCESS(Status) && r->information > limit) {
 		data.Request = Request;
@@ -925,6 +962,11 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 	pthread_mutex_lock(&kmemu__fx_lock);
 	r->completed = 1;
 	r->owned = 0;
+	/* a completed request is never cancelled: a cancel from now on only
+	 * flags it; the mark's reference goes after the delete below */
+	marked = r->cancel_state == KMEMU_FX_CANCEL_MARKED;
+	r->cancel_state = KMEMU_FX_CANCEL_NONE;
+	r->cancel_fn = NULL;
 	pthread_mutex_unlock(&kmemu__fx_lock);
 	request_rules(r->major, &buf_rule, &buf_id, &mem_rule);
 	if (g->verifier) {
@@ -975,6 +1017,8 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 	pthread_mutex_lock(&kmemu__fx_lock);                                 /* step 10 */
 	irp = r->irp;
 	r->irp = NULL;
+	if (irp)
+		irp->fx = NULL;
 	q = r->queue;
 	queue_unlink(r);
 	pthread_mutex_unlock(&kmemu__fx_lock);
@@ -983,6 +1027,8 @@ static void request_complete(WDFREQUEST Request, NTSTATUS Status, int set_info, 
 	if (q)
 		queue_next(q);
 	kmemu__wdf_object_delete(&r->obj);
+	if (marked)
+		kmemu__wdf_object_unref(&r->obj, cancel_tag, __LINE__, __FILE__, fn);
 }
 
 /* WdfRequestComplete() - see <wdf.h>. */
@@ -995,4 +1041,195 @@ VOID WdfRequestComplete(WDFREQUEST Request, NTSTATUS Status)
 VOID WdfRequestCompleteWithInformation(WDFREQUEST Request, NTSTATUS Status, ULONG_PTR Information)
 {
 	request_complete(Request, Status, 1, Information, "WdfRequestCompleteWithInformation");
+}
+
+/* ---- cancellation ------------------------------------------------------------------------ */
+
+/* What a cancel or a mark does once kmemu__fx_lock is released. */
+enum cancel_action { CANCEL_NOTHING, CANCEL_ROUTINE, CANCEL_ON_QUEUE, CANCEL_COMPLETE };
+
+/**
+ * kmemu__fx_cancel() - the framework's cancel routine for @irp (the I/O
+ * manager's kmemu_io_cancel, on the cancelling thread): a request marked
+ * cancelable has its EvtRequestCancel claimed and called, once; a request
+ * waiting in a queue leaves it and goes to EvtIoCanceledOnQueue (requeued
+ * by the driver, the queue has one) or is completed STATUS_CANCELLED; any
+ * other request is only flagged.  Context: no lock held.
+ */
+void kmemu__fx_cancel(struct kmemu__irp *irp)
+{
+	enum cancel_action act = CANCEL_NOTHING;
+	PFN_WDF_REQUEST_CANCEL cb = NULL;
+	struct kmemu_wdf_globals *prev;
+	struct kmemu__fx_request *r;
+	struct kmemu__fx_queue *q = NULL;
+
+	pthread_mutex_lock(&kmemu__fx_lock);
+	r = irp->fx;  /* cleared under the lock when the request completes or goes */
+	if (r) {
+		r->canceled = 1;
+		if (r->cancel_state == KMEMU_FX_CANCEL_MARKED) {
+			/* the mark's reference keeps @r until the routine returns */
+			r->cancel_state = KMEMU_FX_CANCEL_CLAIMED;
+			cb = r->cancel_fn;
+			r->cancel_fn = NULL;
+			act = CANCEL_ROUTINE;
+		} else if (r->queue && !r->owned) {  /* waiting in a queue */
+			q = r->queue;
+			queue_unlink(r);
+			r->owned = 1;
+			act = r->presented && q->config.EvtIoCanceledOnQueue ? CANCEL_ON_QUEUE
+									    : CANCEL_COMPLETE;
+		}
+	}
+	pthread_mutex_unlock(&kmemu__fx_lock);
+	if (act == CANCEL_NOTHING)
+		return;
+	prev = kmemu__wdf_enter(r->obj.globals);
+	switch (act) {
+	case CANCEL_ROUTINE:
+		cb(handle_of(r));
+		kmemu__wdf_object_unref(&r->obj, cancel_tag, __LINE__, __FILE__, "EvtRequestCancel");
+		break;
+	case CANCEL_ON_QUEUE:
+		q->config.EvtIoCanceledOnQueue((WDFQUEUE)kmemu__wdf_handle(&q->obj), handle_of(r));
+		break;
+	default:
+		request_complete(handle_of(r), STATUS_CANCELLED, 0, 0, "kmemu_io_cancel");
+		break;
+	}
+	kmemu__wdf_leave(prev);
+}
+
+/* What marking found (mark_cancelable). */
+enum mark_result { MARK_OK, MARK_NOT_OWNED, MARK_ALREADY, MARK_CANCELLED, MARK_CALL_NOW };
+
+/* both mark DDIs (@ex: WdfRequestMarkCancelableEx) */
+static NTSTATUS mark_cancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL cb, int ex,
+				const char *fn, uintptr_t caller)
+{
+	struct kmemu__fx_request *r = request_get(Request, fn);
+	struct kmemu_wdf_globals *g;
+	enum mark_result res;
+	NTSTATUS st;
+
+	if (!r)
+		return KMEMU_WDF_STATUS_HANDLED;
+	g = r->obj.globals;
+	if (kmemu__wdf_pointer_null(g, (const void *)(uintptr_t)cb, fn, caller))
+		return KMEMU_WDF_STATUS_HANDLED;
+	st = kmemu__wdf_check_irql(g, DISPATCH_LEVEL, fn);
+	if (st)
+		return st;
+	/* a cancelable request holds a reference on itself (taken while the
+	 * driver owns it, so the object is alive) */
+	kmemu__wdf_object_ref(&r->obj, cancel_tag, __LINE__, __FILE__);
+	pthread_mutex_lock(&kmemu__fx_lock);
+	if (!r->owned || r->completed) {
+		res = MARK_NOT_OWNED;
+	} else if (r->cancel_state != KMEMU_FX_CANCEL_NONE) {
+		res = MARK_ALREADY;
+	} else if (r->canceled) {
+		res = ex ? MARK_CANCELLED : MARK_CALL_NOW;
+		if (!ex)
+			r->cancel_state = KMEMU_FX_CANCEL_CLAIMED;
+	} else {
+		res = MARK_OK;
+		r->cancel_state = KMEMU_FX_CANCEL_MARKED;
+		r->cancel_fn = cb;
+	}
+	pthread_mutex_unlock(&kmemu__fx_lock);
+	switch (res) {
+	case MARK_OK:
+		return STATUS_SUCCESS;
+	case MARK_CALL_NOW:  /* already cancelled: the routine runs before the return */
+		cb(Request);
+		kmemu__wdf_object_unref(&r->obj, cancel_tag, __LINE__, __FILE__, fn);
+		return STATUS_SUCCESS;
+	case MARK_CANCELLED:
+		kmemu__wdf_object_unref(&r->obj, cancel_tag, __LINE__, __FILE__, fn);
+		return STATUS_CANCELLED;
+	default:
+		kmemu__wdf_object_unref(&r->obj, cancel_tag, __LINE__, __FILE__, fn);
+		if (g->verifier)
+			kmemu__wdf_dbg_break(g, fn, "request %p %s", (void *)Request,
+					     res == MARK_ALREADY ? "is already cancelable"
+								 : "is not owned by the driver");
+		else
+			kmemu__wdf_trace(g, fn, "request %p %s", (void *)Request,
+					 res == MARK_ALREADY ? "is already cancelable"
+							     : "is not owned by the driver");
+		return STATUS_INVALID_DEVICE_REQUEST;
+	}
+}
+
+/* WdfRequestMarkCancelable() - see <wdfrequest.h>. */
+VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)
+{
+	(void)mark_cancelable(Request, EvtRequestCancel, 0, "WdfRequestMarkCancelable",
+			      KMEMU_WDF_CALLER);
+}
+
+/* WdfRequestMarkCancelableEx() - see <wdfrequest.h>. */
+NTSTATUS WdfRequestMarkCancelableEx(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel)
+{
+	return mark_cancelable(Request, EvtRequestCancel, 1, "WdfRequestMarkCancelableEx",
+			       KMEMU_WDF_CALLER);
+}
+
+/* WdfRequestUnmarkCancelable() - see <wdfrequest.h>. */
+NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request)
+{
+	static const char fn[] = "WdfRequestUnmarkCancelable";
+	struct kmemu__fx_request *r = request_get(Request, fn);
+	struct kmemu_wdf_globals *g;
+	NTSTATUS st;
+	int owned;
+
+	if (!r)
+		return KMEMU_WDF_STATUS_HANDLED;
+	g = r->obj.globals;
+	st = kmemu__wdf_check_irql(g, DISPATCH_LEVEL, fn);
+	if (st)
+		return st;
+	pthread_mutex_lock(&kmemu__fx_lock);
+	owned = r->owned && !r->completed;
+	if (!owned)
+		st = STATUS_INVALID_DEVICE_REQUEST;
+	else if (r->cancel_state == KMEMU_FX_CANCEL_MARKED)
+		st = STATUS_SUCCESS;
+	else if (r->cancel_state == KMEMU_FX_CANCEL_CLAIMED)
+		st = STATUS_CANCELLED;  /* EvtRequestCancel has run or is running */
+	else
+		st = STATUS_INVALID_PARAMETER;
+	if (st == STATUS_SUCCESS) {
+		r->cancel_state = KMEMU_FX_CANCEL_NONE;
+		r->cancel_fn = NULL;
+	}
+	pthread_mutex_unlock(&kmemu__fx_lock);
+	if (st == STATUS_SUCCESS) {
+		kmemu__wdf_object_unref(&r->obj, cancel_tag, __LINE__, __FILE__, fn);
+	} else if (st != STATUS_CANCELLED) {
+		const char *why = owned ? "is not cancelable" : "is not owned by the driver";
+
+		if (g->verifier)
+			kmemu__wdf_dbg_break(g, fn, "request %p %s", (void *)Request, why);
+		else
+			kmemu__wdf_trace(g, fn, "request %p %s", (void *)Request, why);
+	}
+	return st;
+}
+
+/* WdfRequestIsCanceled() - see <wdfrequest.h>. */
+BOOLEAN WdfRequestIsCanceled(WDFREQUEST Request)
+{
+	struct kmemu__fx_request *r = request_get(Request, "WdfRequestIsCanceled");
+	int c;
+
+	if (!r)
+		return FALSE;
+	pthread_mutex_lock(&kmemu__fx_lock);
+	c = r->canceled;
+	pthread_mutex_unlock(&kmemu__fx_lock);
+	return c ? TRUE : FALSE;
 }

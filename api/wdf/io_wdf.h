@@ -70,7 +70,18 @@ struct kmemu__fx_request {
 	uint64_t in_user, out_user;
 	int user_mode;
 	WDFMEMORY in_mem, out_mem;             /* RetrieveInput/OutputMemory, made once */
+	/* cancellation (kmemu__fx_lock) */
+	int cancel_state;                      /* KMEMU_FX_CANCEL_* */
+	PFN_WDF_REQUEST_CANCEL cancel_fn;      /* EvtRequestCancel while MARKED */
+	int canceled;                          /* the IRP was cancelled */
+	int presented;                         /* the driver has owned it (EvtIoCanceledOnQueue) */
 };
+
+/* A request's cancel state: not cancelable, marked cancelable (holds a
+ * reference on the request), or its EvtRequestCancel claimed by a cancel. */
+#define KMEMU_FX_CANCEL_NONE 0
+#define KMEMU_FX_CANCEL_MARKED 1
+#define KMEMU_FX_CANCEL_CLAIMED 2
 
 extern pthread_mutex_t kmemu__fx_lock;
 
@@ -84,5 +95,7 @@ void kmemu__fx_in_caller(struct kmemu__fx_device *d, struct kmemu__fx_request *r
 void kmemu__fx_route(struct kmemu__fx_device *d, struct kmemu__fx_request *r, const char *fn);
 void kmemu__fx_queue_attach(struct kmemu__fx_device *d, struct kmemu__fx_queue *q);
 void kmemu__fx_queue_detach(struct kmemu__fx_queue *q);
+/* The I/O manager's cancel of @irp (kmemu__io_device.cancel). */
+void kmemu__fx_cancel(struct kmemu__irp *irp);
 
 #endif /* KMEMU_API_WDF_IO_WDF_H */

@@ -102,6 +102,25 @@ kmemu_status kmemu_io_send(struct kmemu_io_file *f, struct kmemu_io_args *a,
 kmemu_status kmemu_io_wait(struct kmemu_io_op *op, uint64_t *information);
 
 /**
+ * kmemu_io_cancel() - cancel a pending request (CancelIoEx on it): the
+ * IRP's cancel flag is set and the framework acts on it at once, on this
+ * thread: a request the driver marked cancelable gets its EvtRequestCancel
+ * (called here, at this thread's IRQL); a request waiting in a queue is
+ * taken out of it and completed with STATUS_CANCELLED, or handed to the
+ * queue's EvtIoCanceledOnQueue when the driver had it before and requeued
+ * it; any other request is only flagged (WdfRequestIsCanceled() says TRUE,
+ * a later WdfRequestMarkCancelable sees it).  Wait for the request with
+ * kmemu_io_wait() as usual: its status is whatever the driver or the
+ * framework completed it with.
+ * @op: from kmemu_io_send(), not yet waited for.
+ * Context: PASSIVE (any thread).
+ * Return: STATUS_SUCCESS (the cancel was delivered or recorded; also for a
+ * second cancel); STATUS_NOT_FOUND (the request has already completed);
+ * STATUS_INVALID_PARAMETER (NULL @op).
+ */
+kmemu_status kmemu_io_cancel(struct kmemu_io_op *op);
+
+/**
  * kmemu_io_call() - send a request and wait for it (a synchronous
  * DeviceIoControl / ReadFile / WriteFile).
  * Return: as kmemu_io_send() with STATUS_PENDING replaced by the final status.

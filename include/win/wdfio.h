@@ -55,7 +55,7 @@ typedef struct _WDF_IO_QUEUE_CONFIG {
 	PFN_WDF_IO_QUEUE_IO_INTERNAL_DEVICE_CONTROL EvtIoInternalDeviceControl;
 	PFN_WDF_IO_QUEUE_IO_STOP EvtIoStop;               /* recorded, never called */
 	PFN_WDF_IO_QUEUE_IO_RESUME EvtIoResume;           /* recorded, never called */
-	PFN_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE EvtIoCanceledOnQueue;  /* recorded */
+	PFN_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE EvtIoCanceledOnQueue;  /* a requeued request cancelled */
 	union {
 		struct {
 			ULONG NumberOfPresentedRequests;  /* recorded */

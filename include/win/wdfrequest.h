@@ -118,6 +118,55 @@ VOID WdfRequestSetInformation(WDFREQUEST Request, ULONG_PTR Information);
 /* WdfRequestGetInformation() - the IoStatus.Information set so far. */
 ULONG_PTR WdfRequestGetInformation(WDFREQUEST Request);
 
+/*
+ * EvtRequestCancel - the driver's cancel routine for a request it marked
+ * cancelable: the request was cancelled (CancelIoEx; kmemu_io_cancel()).
+ * The framework has unmarked the request; the driver completes it (usually
+ * with STATUS_CANCELLED), here or later.  Called once, on the cancelling
+ * thread at that thread's IRQL (Windows: IRQL <= DISPATCH_LEVEL).
+ */
+typedef VOID NTAPI EVT_WDF_REQUEST_CANCEL(WDFREQUEST Request);
+typedef EVT_WDF_REQUEST_CANCEL *PFN_WDF_REQUEST_CANCEL;
+
+/*
+ * WdfRequestMarkCancelable() - let the request the driver owns be cancelled:
+ * a later cancel calls @EvtRequestCancel once.  When the request was
+ * already cancelled, @EvtRequestCancel runs before this returns (on this
+ * thread).  Refused (nothing changes) when the driver does not own the
+ * request or it is already cancelable: a break with the verifier on, a
+ * trace without.  NULL @EvtRequestCancel bug checks 0x10D/4.
+ * Context: IRQL <= DISPATCH_LEVEL.
+ */
+VOID WdfRequestMarkCancelable(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel);
+
+/*
+ * WdfRequestMarkCancelableEx() - as WdfRequestMarkCancelable(), but never
+ * calls @EvtRequestCancel itself (KMDF 1.9+).
+ * Return: STATUS_SUCCESS (cancelable now); STATUS_CANCELLED (the request
+ * was already cancelled: it is not cancelable and the driver must complete
+ * it); STATUS_INVALID_DEVICE_REQUEST (the driver does not own the request,
+ * or it is already cancelable: a break with the verifier on).  NULL
+ * @EvtRequestCancel bug checks 0x10D/4.  Context: IRQL <= DISPATCH_LEVEL.
+ */
+NTSTATUS WdfRequestMarkCancelableEx(WDFREQUEST Request, PFN_WDF_REQUEST_CANCEL EvtRequestCancel);
+
+/*
+ * WdfRequestUnmarkCancelable() - the request can no longer be cancelled.
+ * Return: STATUS_SUCCESS (EvtRequestCancel will not be called);
+ * STATUS_CANCELLED (EvtRequestCancel has run or is running: it completes
+ * the request, the driver must not); STATUS_INVALID_PARAMETER (the request
+ * is not cancelable: a break with the verifier on);
+ * STATUS_INVALID_DEVICE_REQUEST (the driver does not own the request).
+ * Context: IRQL <= DISPATCH_LEVEL.
+ */
+NTSTATUS WdfRequestUnmarkCancelable(WDFREQUEST Request);
+
+/*
+ * WdfRequestIsCanceled() - TRUE when the request's I/O was cancelled
+ * (whether or not it is cancelable).  Context: IRQL <= DISPATCH_LEVEL.
+ */
+BOOLEAN WdfRequestIsCanceled(WDFREQUEST Request);
+
 _Static_assert(sizeof(WDF_REQUEST_PARAMETERS) == 40, "WDF_REQUEST_PARAMETERS is 40 bytes on x64");
 _Static_assert(offsetof(WDF_REQUEST_PARAMETERS, Parameters) == 8,
 	       "WDF_REQUEST_PARAMETERS.Parameters at 8");
