@@ -1641,6 +1641,300 @@ static void test_io_backend_v4(void **state)
 	kmemu_backend_close(b);
 }
 
+/* ---- cancellation ------------------------------------------------------------------------ */
+
+static struct {
+	unsigned calls;             /* EvtRequestCancel calls */
+	int complete;               /* EvtRequestCancel completes with STATUS_CANCELLED */
+	WDFREQUEST last;            /* the request it saw */
+	pthread_t thread;           /* the thread it ran on */
+	unsigned on_queue;          /* EvtIoCanceledOnQueue calls */
+} C;
+
+static VOID NTAPI evt_cancel(WDFREQUEST r)
+{
+	__atomic_add_fetch(&C.calls, 1, __ATOMIC_SEQ_CST);
+	C.last = r;
+	C.thread = pthread_self();
+	if (C.complete)
+		WdfRequestComplete(r, STATUS_CANCELLED);
+}
+
+static VOID NTAPI evt_canceled_on_queue(WDFQUEUE q, WDFREQUEST r)
+{
+	(void)q;
+	C.on_queue++;
+	WdfRequestComplete(r, STATUS_DEVICE_BUSY);  /* not what the framework would use */
+}
+
+static uint64_t breaks_now(void)
+{
+	struct kmemu_wdf_driver_stats ds;
+
+	assert_status(kmemu_wdf_driver_stats(T.drv, &ds), STATUS_SUCCESS);
+	return ds.breaks;
+}
+
+/* A marked request: kmemu_io_cancel calls EvtRequestCancel once, on the
+ * cancelling thread; the sender sees the routine's status; a second cancel
+ * finds nothing pending. */
+static void test_cancel_marked(void **state)
+{
+	(void)state;
+	assert_status(kmemu_io_cancel(NULL), STATUS_INVALID_PARAMETER);
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_op *op = NULL;
+		WDFREQUEST r;
+		uint64_t b0;
+
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		memset(&C, 0, sizeof(C));
+		C.complete = 1;
+		r = pend(&op);
+		b0 = breaks_now();
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_SUCCESS);
+		assert_false(WdfRequestIsCanceled(r));
+		assert_status(kmemu_io_cancel(op), STATUS_SUCCESS);
+		assert_int_equal(C.calls, 1);
+		assert_ptr_equal(C.last, r);
+		assert_true(pthread_equal(C.thread, pthread_self()));
+		assert_status(kmemu_io_cancel(op), STATUS_NOT_FOUND);
+		assert_status(kmemu_io_wait(op, NULL), STATUS_CANCELLED);
+		assert_int_equal(C.calls, 1);
+		/* WdfRequestMarkCancelable (VOID) the same way */
+		r = pend(&op);
+		WdfRequestMarkCancelable(r, evt_cancel);
+		assert_status(kmemu_io_cancel(op), STATUS_SUCCESS);
+		assert_int_equal(C.calls, 2);
+		assert_status(kmemu_io_wait(op, NULL), STATUS_CANCELLED);
+		assert_u64_equal(breaks_now(), b0);
+		user_end();
+		unload();
+	}
+}
+
+/* Every status of MarkCancelableEx and UnmarkCancelable, verifier on and off. */
+static void test_cancel_statuses(void **state)
+{
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_op *op = NULL;
+		WDF_IO_QUEUE_CONFIG qc;
+		WDFQUEUE q2;
+		WDFREQUEST r, r2;
+		uint64_t b0;
+
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		memset(&C, 0, sizeof(C));
+		C.complete = 1;
+		r = pend(&op);
+		b0 = breaks_now();
+		/* not cancelable: STATUS_INVALID_PARAMETER, a break with the verifier */
+		assert_status(WdfRequestUnmarkCancelable(r), STATUS_INVALID_PARAMETER);
+		assert_u64_equal(breaks_now(), b0 + (unsigned)verifier);
+		/* marked twice: STATUS_INVALID_DEVICE_REQUEST, a break with the verifier */
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_SUCCESS);
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_INVALID_DEVICE_REQUEST);
+		assert_u64_equal(breaks_now(), b0 + 2u * (unsigned)verifier);
+		WdfRequestMarkCancelable(r, evt_cancel);
+		assert_u64_equal(breaks_now(), b0 + 3u * (unsigned)verifier);
+		/* a cancelable request cannot be forwarded */
+		WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+		assert_status(WdfIoQueueCreate(T.dev, &qc, NULL, &q2), STATUS_SUCCESS);
+		assert_status(WdfRequestForwardToIoQueue(r, q2), STATUS_INVALID_DEVICE_REQUEST);
+		assert_u64_equal(breaks_now(), b0 + 4u * (unsigned)verifier);
+		/* unmarked: the cancel only flags it */
+		assert_status(WdfRequestUnmarkCancelable(r), STATUS_SUCCESS);
+		assert_status(kmemu_io_cancel(op), STATUS_SUCCESS);
+		assert_int_equal(C.calls, 0);
+		assert_true(WdfRequestIsCanceled(r));
+		/* already cancelled: Ex refuses without calling the routine ... */
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_CANCELLED);
+		assert_int_equal(C.calls, 0);
+		assert_status(WdfRequestUnmarkCancelable(r), STATUS_INVALID_PARAMETER);
+		/* ... the VOID one calls it before returning */
+		WdfRequestMarkCancelable(r, evt_cancel);
+		assert_int_equal(C.calls, 1);
+		assert_status(kmemu_io_wait(op, NULL), STATUS_CANCELLED);
+		/* the routine claimed but not yet completed: Unmark says CANCELLED */
+		C.complete = 0;
+		r = pend(&op);
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_SUCCESS);
+		assert_status(kmemu_io_cancel(op), STATUS_SUCCESS);
+		assert_int_equal(C.calls, 2);
+		assert_status(WdfRequestUnmarkCancelable(r), STATUS_CANCELLED);
+		WdfRequestComplete(r, STATUS_CANCELLED);
+		assert_status(kmemu_io_wait(op, NULL), STATUS_CANCELLED);
+		/* not owned (waiting in a queue): STATUS_INVALID_DEVICE_REQUEST */
+		r = pend(&op);
+		assert_status(WdfRequestForwardToIoQueue(r, q2), STATUS_SUCCESS);
+		b0 = breaks_now();
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_INVALID_DEVICE_REQUEST);
+		assert_status(WdfRequestUnmarkCancelable(r), STATUS_INVALID_DEVICE_REQUEST);
+		assert_u64_equal(breaks_now(), b0 + 2u * (unsigned)verifier);
+		assert_status(WdfIoQueueRetrieveNextRequest(q2, &r2), STATUS_SUCCESS);
+		finish(r2, op, STATUS_SUCCESS);
+		user_end();
+		unload();
+	}
+}
+
+/* Completing a request still marked cancelable: a break with the verifier
+ * (spec §4 step 4), none without; the routine never runs afterwards. */
+static void test_cancel_complete_marked(void **state)
+{
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_op *op = NULL;
+		WDFREQUEST r;
+		uint64_t b0;
+
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		memset(&C, 0, sizeof(C));
+		C.complete = 1;
+		r = pend(&op);
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_SUCCESS);
+		b0 = breaks_now();
+		WdfRequestComplete(r, STATUS_SUCCESS);
+		assert_u64_equal(breaks_now(), b0 + (unsigned)verifier);
+		assert_status(kmemu_io_cancel(op), STATUS_NOT_FOUND);
+		assert_status(kmemu_io_wait(op, NULL), STATUS_SUCCESS);
+		assert_int_equal(C.calls, 0);
+		/* a marked request when the driver goes: STATUS_CANCELLED, no routine */
+		r = pend(&op);
+		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_SUCCESS);
+		unload();
+		assert_status(kmemu_io_wait(op, NULL), STATUS_CANCELLED);
+		assert_int_equal(C.calls, 0);
+		user_end();
+	}
+}
+
+/* Requests waiting in a queue: never presented, the framework completes
+ * them STATUS_CANCELLED; requeued by the driver to a queue with
+ * EvtIoCanceledOnQueue, that callback gets them. */
+static void test_cancel_on_queue(void **state)
+{
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		struct kmemu_io_args a = { .kind = KMEMU_IO_DEVICE_CONTROL,
+					   .code = IOCTL(6, METHOD_NEITHER) };
+		struct kmemu_io_op *op = NULL;
+		WDF_IO_QUEUE_CONFIG qc;
+		WDFQUEUE q2;
+		WDFREQUEST r;
+
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		memset(&C, 0, sizeof(C));
+		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
+		assert_status(kmemu_io_cancel(op), STATUS_SUCCESS);
+		assert_status(kmemu_io_wait(op, NULL), STATUS_CANCELLED);
+		assert_status(WdfIoQueueRetrieveNextRequest(T.queue, &r), STATUS_NO_MORE_ENTRIES);
+		WDF_IO_QUEUE_CONFIG_INIT(&qc, WdfIoQueueDispatchManual);
+		qc.EvtIoCanceledOnQueue = evt_canceled_on_queue;
+		assert_status(WdfIoQueueCreate(T.dev, &qc, NULL, &q2), STATUS_SUCCESS);
+		r = pend(&op);
+		assert_status(WdfRequestForwardToIoQueue(r, q2), STATUS_SUCCESS);
+		assert_status(kmemu_io_cancel(op), STATUS_SUCCESS);
+		assert_int_equal(C.on_queue, 1);
+		assert_status(kmemu_io_wait(op, NULL), STATUS_DEVICE_BUSY);
+		assert_status(WdfIoQueueRetrieveNextRequest(q2, &r), STATUS_NO_MORE_ENTRIES);
+		user_end();
+		unload();
+	}
+}
+
+struct canceller {
+	struct kmemu_io_op *op;
+	pthread_barrier_t *go;
+	NTSTATUS st;
+};
+
+/* The documented pattern: the driver keeps the request under its own lock;
+ * the cancel routine forgets it there before completing it, and the driver
+ * calls WdfRequestUnmarkCancelable only while it still holds it. */
+static pthread_mutex_t race_lock = PTHREAD_MUTEX_INITIALIZER;
+static WDFREQUEST race_held;
+
+static VOID NTAPI evt_cancel_race(WDFREQUEST r)
+{
+	pthread_mutex_lock(&race_lock);
+	race_held = NULL;
+	pthread_mutex_unlock(&race_lock);
+	__atomic_add_fetch(&C.calls, 1, __ATOMIC_SEQ_CST);
+	WdfRequestComplete(r, STATUS_CANCELLED);
+}
+
+static void *cancel_thread(void *arg)
+{
+	struct canceller *c = arg;
+
+	pthread_barrier_wait(c->go);
+	c->st = kmemu_io_cancel(c->op);
+	return NULL;
+}
+
+/* The race: one thread unmarks and completes, another cancels.  Exactly
+ * one of them completes the request, a few hundred times. */
+static void test_cancel_race(void **state)
+{
+	(void)state;
+	for (int verifier = 0; verifier <= 1; verifier++) {
+		unsigned won_cancel = 0, won_complete = 0;
+
+		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+		user_begin();
+		memset(&C, 0, sizeof(C));
+		C.complete = 1;
+		for (int i = 0; i < 300; i++) {
+			struct canceller c = { 0 };
+			pthread_barrier_t go;
+			pthread_t th;
+			unsigned before = C.calls;
+			WDFREQUEST r;
+			NTSTATUS st, fin;
+
+			r = pend(&c.op);
+			race_held = r;
+			assert_status(WdfRequestMarkCancelableEx(r, evt_cancel_race), STATUS_SUCCESS);
+			pthread_barrier_init(&go, NULL, 2);
+			c.go = &go;
+			assert_int_equal(pthread_create(&th, NULL, cancel_thread, &c), 0);
+			pthread_barrier_wait(&go);
+			pthread_mutex_lock(&race_lock);
+			st = race_held ? WdfRequestUnmarkCancelable(r) : STATUS_CANCELLED;
+			race_held = NULL;
+			pthread_mutex_unlock(&race_lock);
+			if (st == STATUS_SUCCESS)
+				WdfRequestComplete(r, STATUS_SUCCESS);
+			else
+				assert_status(st, STATUS_CANCELLED);
+			pthread_join(th, NULL);
+			pthread_barrier_destroy(&go);
+			fin = kmemu_io_wait(c.op, NULL);
+			if (st == STATUS_SUCCESS) {
+				assert_status(fin, STATUS_SUCCESS);
+				assert_int_equal(C.calls, before);
+				assert_true(c.st == STATUS_SUCCESS || c.st == STATUS_NOT_FOUND);
+				won_complete++;
+			} else {
+				assert_status(fin, STATUS_CANCELLED);
+				assert_int_equal(C.calls, before + 1);
+				assert_status(c.st, STATUS_SUCCESS);
+				won_cancel++;
+			}
+		}
+		assert_int_equal(won_cancel + won_complete, 300);
+		assert_u64_equal(breaks_now(), 0);
+		user_end();
+		unload();
+	}
+}
+
 #define IO_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1676,6 +1970,11 @@ int main(void)
 		IO_TEST(test_io_parameter_statuses),
 		IO_TEST(test_io_device_add),
 		IO_TEST(test_io_backend_v4),
+		IO_TEST(test_cancel_marked),
+		IO_TEST(test_cancel_statuses),
+		IO_TEST(test_cancel_complete_marked),
+		IO_TEST(test_cancel_on_queue),
+		IO_TEST(test_cancel_race),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
