@@ -86,6 +86,9 @@ const struct kmemu_assertion kmemu_assertions[] = {
 #define KMEMU_API "WdfRequestComplete"
 #include "WdfRequestComplete/assertions.def"
 #undef KMEMU_API
+#define KMEMU_API "WdfRequestMarkCancelable"
+#include "WdfRequestMarkCancelable/assertions.def"
+#undef KMEMU_API
 #define KMEMU_API "FltRegisterFilter"
 #include "FltRegisterFilter/assertions.def"
 #undef KMEMU_API

@@ -136,6 +136,7 @@ extern const struct kmemu_case *const kmemu_cases_WdfRequestProbeAndLockUserBuff
 extern const struct kmemu_case *const kmemu_cases_WdfRequestRetrieveUnsafeUserInputBuffer[];
 extern const struct kmemu_case *const kmemu_cases_WdfRequestRetrieveUnsafeUserOutputBuffer[];
 extern const struct kmemu_case *const kmemu_cases_WdfRequestComplete[];
+extern const struct kmemu_case *const kmemu_cases_WdfRequestMarkCancelable[];
 extern const struct kmemu_case *const kmemu_cases_FltRegisterFilter[];
 extern const struct kmemu_case *const kmemu_cases_FltAllocateContext[];
 extern const struct kmemu_case *const kmemu_cases_FltReleaseContext[];

@@ -93,6 +93,7 @@ static const struct kmemu_case *const *const case_tables[] = {
 	kmemu_cases_WdfRequestRetrieveUnsafeUserInputBuffer,
 	kmemu_cases_WdfRequestRetrieveUnsafeUserOutputBuffer,
 	kmemu_cases_WdfRequestComplete,
+	kmemu_cases_WdfRequestMarkCancelable,
 	kmemu_cases_FltRegisterFilter,
 	kmemu_cases_FltAllocateContext,
 	kmemu_cases_FltReleaseContext,
