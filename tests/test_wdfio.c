@@ -1675,6 +1675,17 @@ static uint64_t breaks_now(void)
 	return ds.breaks;
 }
 
+/* A driver with a manual queue (verifier @verifier), a user process that
+ * opened its device, the cancel record cleared; EvtRequestCancel completes
+ * the request when @complete. */
+static void cancel_begin(int verifier, int complete)
+{
+	load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
+	user_begin();
+	memset(&C, 0, sizeof(C));
+	C.complete = complete;
+}
+
 /* A marked request: kmemu_io_cancel calls EvtRequestCancel once, on the
  * cancelling thread; the sender sees the routine's status; a second cancel
  * finds nothing pending. */
@@ -1687,10 +1698,7 @@ static void test_cancel_marked(void **state)
 		WDFREQUEST r;
 		uint64_t b0;
 
-		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
-		user_begin();
-		memset(&C, 0, sizeof(C));
-		C.complete = 1;
+		cancel_begin(verifier, 1);
 		r = pend(&op);
 		b0 = breaks_now();
 		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_SUCCESS);
@@ -1725,10 +1733,7 @@ static void test_cancel_statuses(void **state)
 		WDFREQUEST r, r2;
 		uint64_t b0;
 
-		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
-		user_begin();
-		memset(&C, 0, sizeof(C));
-		C.complete = 1;
+		cancel_begin(verifier, 1);
 		r = pend(&op);
 		b0 = breaks_now();
 		/* not cancelable: STATUS_INVALID_PARAMETER, a break with the verifier */
@@ -1791,10 +1796,7 @@ static void test_cancel_complete_marked(void **state)
 		WDFREQUEST r;
 		uint64_t b0;
 
-		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
-		user_begin();
-		memset(&C, 0, sizeof(C));
-		C.complete = 1;
+		cancel_begin(verifier, 1);
 		r = pend(&op);
 		assert_status(WdfRequestMarkCancelableEx(r, evt_cancel), STATUS_SUCCESS);
 		b0 = breaks_now();
@@ -1827,9 +1829,7 @@ static void test_cancel_on_queue(void **state)
 		WDFQUEUE q2;
 		WDFREQUEST r;
 
-		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
-		user_begin();
-		memset(&C, 0, sizeof(C));
+		cancel_begin(verifier, 0);
 		assert_status(kmemu_io_send(U.f, &a, &op), STATUS_PENDING);
 		assert_status(kmemu_io_cancel(op), STATUS_SUCCESS);
 		assert_status(kmemu_io_wait(op, NULL), STATUS_CANCELLED);
@@ -1886,10 +1886,7 @@ static void test_cancel_race(void **state)
 	for (int verifier = 0; verifier <= 1; verifier++) {
 		unsigned won_cancel = 0, won_complete = 0;
 
-		load(verifier, WdfDeviceIoBuffered, WdfIoQueueDispatchManual, 0);
-		user_begin();
-		memset(&C, 0, sizeof(C));
-		C.complete = 1;
+		cancel_begin(verifier, 1);
 		for (int i = 0; i < 300; i++) {
 			struct canceller c = { 0 };
 			pthread_barrier_t go;
