@@ -49,7 +49,6 @@ struct mdl_page {
 	int fd;                      /* the memfd */
 	uint64_t off;                /* byte offset in it */
 	struct linux_buffer *huge;   /* a hugetlb WDS buffer, else NULL */
-	uint8_t *huge_base;          /* that holding's address in the process */
 };
 
 /**
@@ -83,7 +82,6 @@ static int page_resolve(struct linux_machine *m, struct linux_proc *p, uint64_t 
 			out->fd = h->buf->memfd;
 			out->off = a - base;
 			out->huge = h->buf->is_hugetlb ? h->buf : NULL;
-			out->huge_base = h->uaddr;
 			return 0;
 		}
 	}
@@ -101,7 +99,6 @@ static int page_resolve(struct linux_machine *m, struct linux_proc *p, uint64_t 
 		out->fd = v->sec->memfd;
 		out->off = pi * PAGE;
 		out->huge = NULL;
-		out->huge_base = NULL;
 		return 0;
 	}
 	return -1;
@@ -117,10 +114,10 @@ static int alias_map(struct mdl_page *pg, uint64_t npages, struct linux_mdl *l, 
 	uint8_t *map;
 	uint64_t i, j;
 
+	for (i = 1; i < npages; i++)
+		if (pg[i].huge != pg[0].huge)
+			return EXDEV;
 	if (pg[0].huge) {
-		for (i = 1; i < npages; i++)
-			if (pg[i].huge != pg[0].huge)
-				return EXDEV;
 		map = rsys_mmap(NULL, pg[0].huge->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 				pg[0].fd, 0);
 		if (map == MAP_FAILED)
@@ -136,11 +133,7 @@ static int alias_map(struct mdl_page *pg, uint64_t npages, struct linux_mdl *l, 
 	if (map == MAP_FAILED)
 		return errno ? errno : ENOMEM;
 	for (i = 0; i < npages; i = j) {
-		if (pg[i].huge) {
-			rsys_munmap(map, npages * PAGE);
-			return EXDEV;
-		}
-		for (j = i + 1; j < npages && !pg[j].huge && pg[j].fd == pg[i].fd &&
+		for (j = i + 1; j < npages && pg[j].fd == pg[i].fd &&
 				pg[j].off == pg[i].off + (j - i) * PAGE; j++)
 			;
 		if (rsys_mmap(map + i * PAGE, (j - i) * PAGE, PROT_READ | PROT_WRITE,

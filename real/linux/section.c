@@ -455,31 +455,32 @@ static int view_protect(struct linux_view *v, uint64_t lo, uint64_t hi, int prot
 	}
 }
 
+/* The next run of committed pages of @s at or after *@lo and below @end:
+ * 1 with [*@lo, *@hi), or 0 when there is none. */
+static int committed_run(const struct linux_section *s, uint64_t end, uint64_t *lo, uint64_t *hi)
+{
+	while (*lo < end && !page_committed(s, *lo))
+		(*lo)++;
+	if (*lo >= end)
+		return 0;
+	for (*hi = *lo; *hi < end && page_committed(s, *hi); (*hi)++)
+		;
+	return 1;
+}
+
 /* Give the committed pages of @v its protection (SEC_RESERVE views are
  * mapped PROT_NONE first).  Return: 0 or an errno. */
 static int view_apply_commit(struct linux_view *v)
 {
 	struct linux_section *s = v->sec;
-	uint64_t end = v->first_page + v->npages;
+	uint64_t end = v->first_page + v->npages, j;
+	int err = 0;
 
 	if (!s->committed || v->prot == PROT_NONE)
 		return 0;
-	for (uint64_t i = v->first_page; i < end;) {
-		uint64_t j = i;
-		int err;
-
-		if (!page_committed(s, i)) {
-			i++;
-			continue;
-		}
-		while (j < end && page_committed(s, j))
-			j++;
+	for (uint64_t i = v->first_page; !err && committed_run(s, end, &i, &j); i = j)
 		err = view_protect(v, i, j, v->prot);
-		if (err)
-			return err;
-		i = j;
-	}
-	return 0;
+	return err;
 }
 
 /* Unmap @v from its process (an agent that is gone has nothing left) and
@@ -1346,9 +1347,10 @@ kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_si
 	struct linux_machine *m = st;
 	struct linux_section *sec = section;
 	struct linux_kview *k = NULL;
-	uint64_t npages, len = 0;
-	uint8_t *res = MAP_FAILED, *at;
+	uint64_t npages, j;
+	struct linux_agent_req req = { .op = LINUX_AGENT_VIEW, .flags = LINUX_VIEW_TOP_DOWN };
 	kmemu_status rc = STATUS_INVALID_PARAMETER_1;
+	uint8_t *at;
 	int err = 0;
 
 	linux_lock(m);
@@ -1363,51 +1365,31 @@ kmemu_status linux_section_map_system(void *st, void *section, uint64_t *view_si
 		goto out;
 	k->sec = sec;
 	k->npages = npages;
-	len = npages * LINUX_PAGE_SIZE;
 	k->prot = kmemu__section_kernel_prot(sec->protect);
-	/* 64 KiB alignment: reserve with slack, keep the aligned part */
-	res = rsys_mmap(NULL, len + ALIGN_64K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (res == MAP_FAILED)
+	/* 64 KiB aligned where the kernel chooses, as a host view is placed */
+	req.len = npages * LINUX_PAGE_SIZE;
+	req.prot = (uint32_t)(sec->committed ? PROT_NONE : k->prot);
+	at = linux_view_mmap(&req, sec->memfd, 1, &err);
+	if (at == MAP_FAILED)
 		goto out;
-	at = (uint8_t *)(((uintptr_t)res + ALIGN_64K - 1) & ~(uintptr_t)(ALIGN_64K - 1));
-	if (rsys_mmap(at, len, sec->committed ? PROT_NONE : k->prot, MAP_SHARED | MAP_FIXED, sec->memfd,
-		      0) == MAP_FAILED)
-		goto out;
-	if (at > res)
-		rsys_munmap(res, (size_t)(at - res));
-	if (res + len + ALIGN_64K > at + len)
-		rsys_munmap(at + len, (size_t)(res + len + ALIGN_64K - (at + len)));
-	res = MAP_FAILED;
 	k->addr = at;
 	/* agents are forked from the host: they must not inherit it */
-	err = rsys_madvise(at, len, MADV_DONTFORK);
-	for (uint64_t i = 0; !err && sec->committed && i < k->npages;) {
-		uint64_t j = i;
-
-		if (!page_committed(sec, i)) {
-			i++;
-			continue;
-		}
-		while (j < k->npages && page_committed(sec, j))
-			j++;
+	err = rsys_madvise(at, req.len, MADV_DONTFORK);
+	for (uint64_t i = 0; !err && sec->committed && committed_run(sec, npages, &i, &j); i = j)
 		err = kview_protect(k, i, j, k->prot);
-		i = j;
-	}
 	if (err) {
-		rsys_munmap(at, len);
+		rsys_munmap(at, req.len);
 		goto out;
 	}
 	sec->refs++;
 	k->next = m->kviews;
 	m->kviews = k;
 	m->n_kviews++;
-	*view_size = len;
+	*view_size = req.len;
 	*base = at;
 	k = NULL;
 	rc = STATUS_SUCCESS;
 out:
-	if (res != MAP_FAILED)
-		rsys_munmap(res, len + ALIGN_64K);
 	kmemu__free(k);
 	linux_unlock(m);
 	return rc;
